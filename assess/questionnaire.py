@@ -1,0 +1,168 @@
+"""The questionnaire and range-of-motion battery definitions, loaded from questionnaires/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from assess.paths import data_dir
+
+ItemType = Literal["boolean", "decimal", "integer", "choice", "string", "group", "display"]
+
+
+class _Definition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnableWhen(_Definition):
+    """FHIR enableWhen: the item is asked only when another answer meets this condition."""
+
+    question: str
+    operator: Literal["=", "!=", "exists"]
+    answer: bool | int | float | str | None = None
+
+    def holds(self, value: object) -> bool:
+        """Whether an answer `value` to `question` enables the item (repeats: any answer)."""
+        if self.operator == "exists":
+            return value is not None and value != []
+        if value is None:
+            return False
+        values = value if isinstance(value, list) else [value]
+        if self.operator == "=":
+            return any(v == self.answer for v in values)
+        return any(v != self.answer for v in values)
+
+
+class Item(_Definition):
+    """One question (or a group of questions) of the intake."""
+
+    linkId: str
+    type: ItemType
+    text: str
+    required: bool = False
+    help: str | None = None
+    answerOption: tuple[str, ...] | None = None
+    exclusiveOption: str | None = None
+    repeats: bool = False
+    maxRepeats: int | None = None
+    minValue: float | None = None
+    maxValue: float | None = None
+    maxLength: int | None = None
+    enableWhen: tuple[EnableWhen, ...] = ()
+    item: tuple[Item, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.type == "choice" and not self.answerOption:
+            raise ValueError(f"{self.linkId}: a choice item needs answerOption")
+        if self.exclusiveOption and self.exclusiveOption not in (self.answerOption or ()):
+            raise ValueError(f"{self.linkId}: exclusiveOption is not an answerOption")
+        if self.type == "group" and not self.item:
+            raise ValueError(f"{self.linkId}: a group needs items")
+        return self
+
+    def enabled(self, answers: dict[str, object]) -> bool:
+        """FHIR's default enableBehavior (all): every condition must hold."""
+        return all(cond.holds(answers.get(cond.question)) for cond in self.enableWhen)
+
+
+class Questionnaire(_Definition):
+    """The intake questionnaire: id, version and its items."""
+
+    id: str
+    version: str
+    title: str
+    item: tuple[Item, ...]
+
+    @model_validator(mode="after")
+    def _unique_and_resolvable(self) -> Questionnaire:
+        ids = [i.linkId for i in self.answerable()]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate linkIds: {duplicates}")
+        for it in self.answerable():
+            for cond in it.enableWhen:
+                if cond.question not in ids:
+                    raise ValueError(f"{it.linkId}: enableWhen names unknown {cond.question!r}")
+        return self
+
+    def answerable(self) -> Iterator[Item]:
+        """Items that take an answer, in the order asked: leaves and repeating groups."""
+
+        def walk(items: tuple[Item, ...]) -> Iterator[Item]:
+            for it in items:
+                if it.type == "group" and not it.repeats:
+                    yield from walk(it.item)
+                elif it.type != "display":
+                    yield it
+
+        return walk(self.item)
+
+    def sections(self) -> Iterator[tuple[Item, list[Item]]]:
+        """Top-level groups with their answerable items, for asking in order."""
+        for group in self.item:
+            if group.type == "group" and not group.repeats:
+                yield group, [i for i in self.answerable() if _within(group, i)]
+
+    def by_id(self) -> dict[str, Item]:
+        return {i.linkId: i for i in self.answerable()}
+
+
+def _within(group: Item, item: Item) -> bool:
+    return any(child is item or (child.type == "group" and _within(child, item))
+               for child in group.item)
+
+
+class RomTest(_Definition):
+    """One range-of-motion test of the battery."""
+
+    id: str
+    name: str
+    measures: str
+    position: str
+    instrument: tuple[str, ...]
+    type: Literal["decimal", "boolean"]
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    sides: Literal["bilateral", "single"]
+    instructions: str
+    norms: tuple[str, ...] = Field(default=())
+
+    @property
+    def bilateral(self) -> bool:
+        return self.sides == "bilateral"
+
+
+class Battery(_Definition):
+    """The clinician's range-of-motion battery."""
+
+    id: str
+    version: str
+    title: str
+    tests: tuple[RomTest, ...]
+
+    def by_id(self) -> dict[str, RomTest]:
+        return {t.id: t for t in self.tests}
+
+
+def _read(name: str) -> object:
+    path = data_dir("questionnaires") / name
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@cache
+def questionnaire() -> Questionnaire:
+    """The intake questionnaire definition (questionnaires/intake.yaml)."""
+    return Questionnaire.model_validate(_read("intake.yaml"))
+
+
+@cache
+def battery() -> Battery:
+    """The range-of-motion battery definition (questionnaires/rom_battery.yaml)."""
+    return Battery.model_validate(_read("rom_battery.yaml"))
