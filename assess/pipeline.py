@@ -1,0 +1,126 @@
+"""The whole way from an intake to an assessment, and from an assessment to a PDF.
+
+Each step is a plain function of its input; the CLI and any later layer only call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from assess import __version__
+from assess.audit import Audit, build_audit
+from assess.intake_io import read_intake_file
+from assess.knowledge import KnowledgeBase, load_knowledge
+from assess.models import validate_intake
+from assess.plan import Plan, assemble
+from assess.questionnaire import battery, questionnaire
+
+
+class Identity(BaseModel):
+    """What produced an assessment: enough to reproduce or re-audit it."""
+
+    model_config = ConfigDict(frozen=True)
+    ruleset: dict[str, str]
+    questionnaire: dict[str, str]
+    battery: dict[str, str]
+    engine: dict[str, str]
+    input_sha256: str
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    text: str
+    side: str
+    detail: str
+    rules: tuple[str, ...]
+
+
+class Assessment(BaseModel):
+    """Everything one run concluded: findings, plan (or referral) and the audit trail."""
+
+    model_config = ConfigDict(frozen=True)
+    identity: Identity
+    generated_at: str
+    assessed_on: dt.date
+    client: dict[str, Any]
+    clinician: str | None
+    intake: dict[str, Any]
+    findings: tuple[Item, ...]
+    patterns: tuple[Item, ...]
+    yellow_flags: tuple[Item, ...]
+    plan: Plan
+    audit: Audit
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def input_digest(intake: dict[str, Any]) -> str:
+    canonical = json.dumps(intake, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def identity(kb: KnowledgeBase, intake: dict[str, Any]) -> Identity:
+    q, b = questionnaire(), battery()
+    return Identity(
+        ruleset={"name": kb.info.name, "version": kb.info.version, "sha256": kb.sha256},
+        questionnaire={"id": q.id, "version": q.version},
+        battery={"id": b.id, "version": b.version},
+        engine={"assess": __version__, "experta": version("experta")},
+        input_sha256=input_digest(intake),
+    )
+
+
+def assess_intake(data: object, *, source: str = "intake",
+                  now: dt.datetime | None = None) -> Assessment:
+    """Validate a loaded intake document and run the knowledge base over it."""
+    from assess.engine import default_engine  # experta is imported only when rules run
+    from assess.facts import catalogue_facts, intake_facts
+
+    model = validate_intake(data, source=source)
+    intake = model.model_dump(mode="json", exclude_none=True)
+    engine = default_engine()
+    kb = engine.kb
+    equipment = [e for e in intake["answers"].get("equipment", []) if e != "none"]
+    run = engine.run(intake_facts(intake) + catalogue_facts(kb, equipment))
+    now = now or dt.datetime.now(dt.UTC)
+    assessed_on = dt.date.fromisoformat(intake["date"]) if "date" in intake else now.date()
+    plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on)
+
+    def items(kind: str, text: dict[str, str]) -> tuple[Item, ...]:
+        return tuple(Item(id=f.fields["id"], text=text.get(f.fields["id"], f.fields["id"]),
+                          side=f.fields.get("side", "none"),
+                          detail=f.fields.get("about") or f.fields.get("basis", ""),
+                          rules=f.by) for f in run.of(kind))
+
+    answers = intake["answers"]
+    return Assessment(
+        identity=identity(kb, intake),
+        generated_at=now.isoformat(timespec="seconds"),
+        assessed_on=assessed_on,
+        client={k: answers[k] for k in ("name", "age", "sex") if k in answers},
+        clinician=intake.get("clinician"),
+        intake=intake,
+        findings=items("Finding", kb.plan.findings),
+        patterns=items("Pattern", kb.plan.patterns),
+        yellow_flags=items("YellowFlag", kb.plan.yellow_flags),
+        plan=plan,
+        audit=build_audit(kb, run, plan),
+    )
+
+
+def assess_file(path: Path, *, now: dt.datetime | None = None) -> Assessment:
+    """Read an intake file (YAML or JSON) and assess it."""
+    return assess_intake(read_intake_file(path), source=str(path), now=now)
+
+
+def knowledge() -> KnowledgeBase:
+    return load_knowledge()
