@@ -162,6 +162,7 @@ class BlockDef(_Data):
     id: str
     title: str
     purpose: str
+    priority: tuple[str, ...]
 
 
 class Urgency(_Data):
@@ -294,6 +295,13 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
                 problems.append(f"{r.id}: unknown advice {action['advice']}")
             if r.phase in DECISION_PHASES and _has_number(action):
                 problems.append(f"{r.id}: a decision rule writes a number")
+    priorities = {b.id: set(b.priority) for b in kb.plan.blocks}
+    for r in kb.rules:
+        for action in r.then:
+            block = action.get("prescribe")
+            if block in priorities:
+                problems += [f"{r.id}: {ex} is not in the priority list of block {block}"
+                             for ex in action["exercises"] if ex not in priorities[block]]
     for ex in kb.exercises.values():
         for ref in (ex.progression, ex.substitute):
             if ref and ref not in kb.exercises:

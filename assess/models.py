@@ -21,7 +21,7 @@ from assess.questionnaire import Item, RomTest, battery, questionnaire
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-def _answer_type(item: Item) -> Any:
+def answer_type(item: Item) -> Any:
     """The pydantic type of one item's answer."""
     if item.type == "boolean":
         return bool
@@ -36,20 +36,20 @@ def _answer_type(item: Item) -> Any:
             return Annotated[list[options], Field(min_length=1)]  # type: ignore[valid-type]
         return options
     if item.type == "group":  # a repeating group, e.g. the PSFS activities
-        fields = {c.linkId: (_answer_type(c), ...) for c in item.item}
+        fields = {c.linkId: (answer_type(c), ...) for c in item.item}
         row = create_model(f"{item.linkId.title()}Row", __config__=_STRICT, **fields)  # type: ignore[call-overload]
         return Annotated[list[row], Field(max_length=item.maxRepeats)]  # type: ignore[valid-type]
     raise ValueError(f"unsupported item type {item.type}")
 
 
-def _measure_type(test: RomTest) -> Any:
+def measure_type(test: RomTest) -> Any:
     if test.type == "boolean":
         return bool
     return Annotated[float, Field(ge=test.min, le=test.max, allow_inf_nan=False)]
 
 
 def _measurement_model(test: RomTest) -> type[BaseModel]:
-    value = _measure_type(test) | None
+    value = measure_type(test) | None
     method = Literal[test.instrument] | None  # type: ignore[valid-type]
     # Both sides are explicit: a side that was not tested is written as null, never omitted,
     # so a forgotten side cannot pass for a normal one.
@@ -72,7 +72,7 @@ def intake_model() -> type[BaseModel]:
     answers = create_model(  # type: ignore[call-overload]
         "Answers",
         __config__=_STRICT,
-        **{it.linkId: (_answer_type(it) | None, None) for it in q.answerable()},
+        **{it.linkId: (answer_type(it) | None, None) for it in q.answerable()},
     )
     measurements = create_model(  # type: ignore[call-overload]
         "Measurements",
@@ -116,7 +116,7 @@ _TYPE_WORDS = {
 }
 
 
-def _describe(err: ErrorDetails) -> str:
+def describe_error(err: ErrorDetails) -> str:
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
     unit = _unit(err["loc"])
     if kind == "less_than_equal":
@@ -185,7 +185,7 @@ def validate_intake(data: object, *, source: str = "intake") -> BaseModel:
     try:
         model = intake_model().model_validate(data)
     except ValidationError as exc:
-        problems.extend(FieldProblem(_path(e["loc"]), _describe(e)) for e in exc.errors())
+        problems.extend(FieldProblem(_path(e["loc"]), describe_error(e)) for e in exc.errors())
     seen = {p.path for p in problems}
     problems.extend(p for p in _questionnaire_problems(data.get("answers"))
                     if p.path not in seen)

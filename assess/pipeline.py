@@ -86,7 +86,7 @@ def assess_intake(data: object, *, source: str = "intake",
     from assess.facts import catalogue_facts, intake_facts
 
     model = validate_intake(data, source=source)
-    intake = model.model_dump(mode="json", exclude_none=True)
+    intake = model.model_dump(mode="json", exclude_unset=True)
     engine = default_engine()
     kb = engine.kb
     equipment = [e for e in intake["answers"].get("equipment", []) if e != "none"]

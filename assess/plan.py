@@ -157,7 +157,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     if refs:
         # A red flag means a referral and no exercise, whatever else fired.
         detail = _referral(kb, refs)
-        return Plan(referral=True, reason="; ".join(r.text for r in detail.reasons),
+        reason = "; ".join(dict.fromkeys(r.text for r in detail.reasons))
+        return Plan(referral=True, reason=reason,
                     referral_detail=detail, blocks=(), deferred=(), advice=(),
                     stop_if=stop_if, review_weeks=None, review_date=None)
 
@@ -178,9 +179,16 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     home: dict[str, str] = {}
     for ex_id, facts in now.items():
         home[ex_id] = min((f.fields["block"] for f in facts), key=block_order.index)
+    priority = {b.id: b.priority for b in kb.plan.blocks}
     queues: dict[str, list[str]] = defaultdict(list)
-    for ex_id in sorted(now, key=lambda e: (min(f.fields["order"] for f in now[e]
-                                                if f.fields["block"] == home[e]), e)):
+
+    def rank(ex_id: str) -> tuple[int, int, str]:
+        listed = priority[home[ex_id]]
+        # Substitutes may land in a block that does not list them: after the listed ones.
+        first = listed.index(ex_id) if ex_id in listed else len(listed)
+        return first, min(f.fields["order"] for f in now[ex_id]), ex_id
+
+    for ex_id in sorted(now, key=rank):
         queues[home[ex_id]].append(ex_id)
 
     max_total = int(kb.plan.session["max_exercises"])
@@ -216,7 +224,11 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
             if ex.progression and ex.progression in later and ex.progression not in chosen[block_def.id]:
                 nxt = NextStep(id=ex.progression, name=kb.exercises[ex.progression].name,
                                when=ex.progression_when or "when this is easy")
-            side = _merge_sides({f.fields["side"] for f in facts}) if ex.side_specific else "none"
+            side: Side = "none"
+            if ex.side_specific:
+                # A pattern without a side (the hinge, say) means each leg in turn.
+                merged = _merge_sides({f.fields["side"] for f in facts})
+                side = "both" if merged == "none" else merged
             emph = emphasis.get(block_def.id)
             items.append(PlannedExercise(
                 id=ex.id, name=ex.name, block=block_def.id, side=side,
@@ -231,8 +243,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                             emphasis=emphasis.get(block_def.id), exercises=tuple(items)))
 
     sooner = "review_sooner" in advice_ids
-    weeks = int(kb.plan.review["sooner_weeks" if sooner else "weeks"])
+    weeks = int(kb.plan.review["sooner_weeks" if sooner else "weeks"]) if blocks else None
     advice = tuple(kb.plan.advice[a] for a in dict.fromkeys(sorted(advice_ids)))
     return Plan(referral=False, reason=None, referral_detail=None, blocks=tuple(blocks),
                 deferred=tuple(deferred), advice=advice, stop_if=stop_if, review_weeks=weeks,
-                review_date=assessed_on + dt.timedelta(weeks=weeks))
+                review_date=assessed_on + dt.timedelta(weeks=weeks) if weeks else None)

@@ -1,0 +1,240 @@
+"""The `assess` command. It only calls the library and turns its errors into exit codes.
+
+Heavy imports (pydantic models, experta, WeasyPrint) happen inside the commands, so that
+`assess --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Hip mobility and low back pain assessment: intake -> rules -> printable plan.",
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class PageSize(str, Enum):
+    A4 = "A4"
+    letter = "letter"
+
+
+class RulesFormat(str, Enum):
+    md = "md"
+    json = "json"
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Bad input -> exit 2 with every problem named; anything else -> exit 1, no traceback."""
+    from assess.errors import AssessError
+
+    try:
+        yield
+    except AssessError as exc:
+        _fail(f"error: {exc}", exc.exit_code)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", 130)
+    except Exception as exc:
+        if os.environ.get("ASSESS_DEBUG"):
+            raise
+        _fail(f"internal fault: {type(exc).__name__}: {exc} (set ASSESS_DEBUG=1 for details)", 1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from assess import __version__
+
+        out.print(f"assess {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Hip mobility and low back pain assessment: intake -> rules -> printable plan."""
+
+
+def _write_outputs(assessment: Any, pdf: Path, json_path: Path | None, *, audit: bool,
+                   page_size: PageSize, archival: bool) -> None:
+    from assess.report import render_pdf, write_atomic
+
+    data = render_pdf(assessment, with_audit=audit, page_size=page_size.value, archival=archival)
+    if json_path is not None:
+        write_atomic(json_path, assessment.to_json().encode("utf-8"))
+    write_atomic(pdf, data)
+
+
+def _summary(assessment: Any, pdf: Path, json_path: Path | None) -> None:
+    plan = assessment.plan
+    if plan.referral:
+        out.print(f"Referral ({plan.referral_detail.label}): {plan.reason}", markup=False)
+        out.print("No exercise plan was issued.")
+    else:
+        n = len(plan.exercise_ids())
+        patterns = ", ".join(dict.fromkeys(p.text for p in assessment.patterns)) or "nothing specific"
+        out.print(f"Found: {patterns}", markup=False)
+        if n:
+            out.print(f"Plan: {n} exercise(s) in {len(plan.blocks)} block(s); review on {plan.review_date}")
+        else:
+            out.print("Plan: no exercise is needed from this assessment.")
+    out.print(f"Wrote {pdf}" + (f" and {json_path}" if json_path else ""))
+
+
+PdfOpt = Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")]
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="Also write the assessment as JSON.")]
+NoAuditOpt = Annotated[bool, typer.Option("--no-audit", help="Leave out the clinician appendix.")]
+PageOpt = Annotated[PageSize, typer.Option("--page-size", help="Paper size.")]
+ArchivalOpt = Annotated[bool, typer.Option("--archival", help="Write PDF/A-3b.")]
+
+
+@app.command()
+def demo(
+    output: PdfOpt = Path("plan.pdf"),
+    json_path: JsonOpt = None,
+    no_audit: NoAuditOpt = False,
+    page_size: PageOpt = PageSize.A4,
+) -> None:
+    """Render the bundled example intake to a PDF plan.
+
+    Example: assess demo -o plan.pdf
+    """
+    with _errors():
+        from assess.paths import data_dir
+        from assess.pipeline import assess_file
+
+        assessment = assess_file(data_dir("examples") / "deadlift_lockout.yaml")
+        _write_outputs(assessment, output, json_path, audit=not no_audit, page_size=page_size,
+                       archival=False)
+        _summary(assessment, output, json_path)
+
+
+@app.command()
+def run(
+    intake: Annotated[Path, typer.Argument(help="Intake file, YAML or JSON.")],
+    output: PdfOpt = Path("plan.pdf"),
+    json_path: JsonOpt = None,
+    no_audit: NoAuditOpt = False,
+    page_size: PageOpt = PageSize.A4,
+    archival: ArchivalOpt = False,
+) -> None:
+    """Assess an intake and write the PDF plan (or referral letter).
+
+    Example: assess run examples/deadlift_lockout.yaml -o plan.pdf --json assessment.json
+
+    Exit codes: 0 done; 2 the intake is invalid (every problem named, nothing written);
+    1 an internal fault.
+    """
+    with _errors():
+        from assess.pipeline import assess_file
+
+        assessment = assess_file(intake)
+        _write_outputs(assessment, output, json_path, audit=not no_audit, page_size=page_size,
+                       archival=archival)
+        _summary(assessment, output, json_path)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of an intake file.
+
+    Example: assess schema > intake.schema.json
+    """
+    with _errors():
+        from assess.models import intake_model
+
+        out.print_json(json.dumps(intake_model().model_json_schema()))
+
+
+@app.command()
+def rules(fmt: Annotated[RulesFormat, typer.Option("--format", help="md or json.")] = RulesFormat.md) -> None:
+    """Print the rule catalogue: id, title, phase, rationale, source, conclusion.
+
+    Example: assess rules --format md > docs/rules.md
+    """
+    with _errors():
+        from assess.catalogue import rules_json, rules_markdown
+
+        sys.stdout.write(rules_markdown() if fmt is RulesFormat.md else rules_json())
+
+
+@app.command()
+def explain(
+    assessment_json: Annotated[Path, typer.Argument(help="An assessment written with --json.")],
+    exercise: Annotated[str | None, typer.Option("--exercise", help="Explain one exercise.")] = None,
+) -> None:
+    """Show the audit trail of an assessment: HOW each plan item was reached, WHY NOT the rest.
+
+    Example: assess explain assessment.json --exercise jefferson_curl
+    """
+    with _errors():
+        from assess.explain import explain_assessment, load_assessment
+
+        explain_assessment(load_assessment(assessment_json), exercise=exercise, console=out)
+
+
+@app.command()
+def intake(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Intake file to write.")] = Path("intake.yaml"),
+    measurements: Annotated[Path | None, typer.Option(
+        "--measurements", help="Add the clinician's measurements to this existing intake.")] = None,
+) -> None:
+    """Fill in the intake questionnaire in the terminal and write an intake file.
+
+    Example: assess intake -o intake.yaml, then later:
+    assess intake --measurements intake.yaml
+    """
+    with _errors():
+        from assess.intake_io import dump_intake, read_intake_file
+        from assess.interview import interview_answers, interview_measurements
+        from assess.models import validate_intake
+        from assess.report import write_atomic
+
+        ask: Callable[[str], str] = out.input
+
+        def say(text: str) -> None:
+            out.print(text, markup=False, highlight=False)
+
+        if measurements is not None:
+            data = read_intake_file(measurements)
+            validate_intake(data, source=str(measurements))
+            assert isinstance(data, dict)
+            data["measurements"] = interview_measurements(ask, say)
+            target = measurements
+        else:
+            data = {"answers": interview_answers(ask, say)}
+            more = ask("\nAdd the clinician's measurements now? [y/N]: ").strip().lower()
+            if more in ("y", "yes"):
+                data["measurements"] = interview_measurements(ask, say)
+            target = output
+        validate_intake(data, source=str(target))
+        write_atomic(target, dump_intake(data).encode("utf-8"))
+        out.print(f"Wrote {target}. Next: assess run {target} -o plan.pdf")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,105 @@
+"""`assess explain`: the audit trail of an assessment, readable in the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from assess.audit import AuditFact, trace
+from assess.errors import FieldProblem, InvalidInput
+from assess.intake_io import read_intake_file
+from assess.knowledge import load_knowledge
+from assess.models import describe_error
+from assess.pipeline import Assessment
+
+
+def load_assessment(path: Path) -> Assessment:
+    """Read an assessment JSON written by `assess run --json`."""
+    data = read_intake_file(path) if path.suffix == ".json" else None
+    if data is None:
+        raise InvalidInput(str(path), [FieldProblem("", "expected a .json assessment file")])
+    try:
+        return Assessment.model_validate(data)
+    except ValidationError as exc:
+        problems = [FieldProblem(".".join(map(str, e["loc"])), describe_error(e)) for e in exc.errors()]
+        raise InvalidInput(str(path), problems) from None
+
+
+def _tree(node: dict[str, Any], tree: Tree) -> None:
+    label = node["fact"]
+    if "rule" in node:
+        label += f"  [dim]<- {node['rule']['id']} {node['rule']['title']}[/]"
+    else:
+        label += f"  [dim]({', '.join(node['by'])})[/]"
+    branch = tree.add(label)
+    if "rule" in node:
+        branch.add(f"[dim]source: {node['rule']['source']}[/]")
+    for norm in node.get("norms", []):
+        branch.add(f"[dim]norm: {norm}[/]")
+    for child in node.get("from", []):
+        _tree(child, branch)
+
+
+def _how(a: Assessment, exercise: str, console: Console) -> None:
+    kb = load_knowledge()
+    facts: dict[int, AuditFact] = {f.index: f for f in a.audit.facts}
+    firings = list(a.audit.firings)
+    roots = [f.index for f in a.audit.facts if f.kind == "Prescribe"
+             and f.fields["exercise"] == exercise and f.fields["step"] == "now"]
+    tree = Tree(f"[bold]HOW[/] {kb.exercises[exercise].name} is in the plan")
+    for index in roots:
+        _tree(trace(kb, facts, firings, index), tree)
+    console.print(tree)
+
+
+def explain_assessment(a: Assessment, *, exercise: str | None, console: Console) -> None:
+    kb = load_knowledge()
+    ident = a.identity
+    console.print(f"[bold]{a.client.get('name', '')}[/], assessed {a.assessed_on}; rule set "
+                  f"{ident.ruleset['name']} {ident.ruleset['version']} ({ident.ruleset['sha256'][:12]})")
+    if ident.ruleset["sha256"] != kb.sha256:
+        console.print("[yellow]note: the rule set has changed since this assessment; the trail "
+                      "below is the one recorded then.[/]")
+    if exercise is not None:
+        if exercise not in kb.exercises:
+            raise InvalidInput("--exercise", [FieldProblem("exercise", f"{exercise!r} is not in the catalogue")])
+        if exercise in a.plan.exercise_ids():
+            _how(a, exercise, console)
+        else:
+            for w in a.audit.why_not:
+                if w.exercise == exercise:
+                    console.print(f"[bold]WHY NOT[/] {w.name}: {w.kind.replace('_', ' ')} - {w.reason}"
+                                  + (f" [dim]({', '.join(w.rules)})[/]" if w.rules else ""))
+        return
+    if a.plan.referral and a.plan.referral_detail:
+        console.print(f"[bold red]Referral[/] - {a.plan.referral_detail.label}")
+        for r in a.plan.referral_detail.reasons:
+            console.print(f"  {r.rule}: {r.reported} -> {r.text}")
+    findings = Table(title="Findings and patterns", show_lines=False)
+    for col in ("kind", "what", "side", "rules"):
+        findings.add_column(col)
+    for f in a.findings:
+        findings.add_row("finding", f.text, f.side, ", ".join(f.rules))
+    for p in a.patterns:
+        findings.add_row("pattern", p.text, p.side, ", ".join(p.rules))
+    console.print(findings)
+    for block in a.plan.blocks:
+        for e in block.exercises:
+            _how(a, e.id, console)
+    why = Table(title="WHY NOT: catalogue exercises absent from the plan")
+    for col in ("exercise", "why", "rules"):
+        why.add_column(col)
+    for w in a.audit.why_not:
+        why.add_row(w.name, f"{w.kind.replace('_', ' ')}: {w.reason}", ", ".join(w.rules))
+    console.print(why)
+    fired = Table(title=f"{len(a.audit.firings)} rule firings, in order")
+    for col in ("#", "rule", "phase", "title"):
+        fired.add_column(col)
+    for f in a.audit.firings:
+        fired.add_row(str(f.order), f.rule, f.phase, f.title)
+    console.print(fired)

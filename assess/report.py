@@ -1,0 +1,179 @@
+"""Rendering an assessment: jinja2 (autoescaped) -> HTML -> WeasyPrint -> PDF.
+
+Nothing is fetched because of data: templates autoescape every value, and the URL
+fetcher serves only files from report_templates/assets under its own scheme.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from assess.knowledge import load_knowledge
+from assess.paths import data_dir
+from assess.questionnaire import battery
+
+if TYPE_CHECKING:
+    from assess.pipeline import Assessment
+
+PageSize = Literal["A4", "letter"]
+ASSET_SCHEME = "assess-asset:"
+
+
+@cache
+def _environment() -> Environment:
+    # autoescape=True covers .j2 files, which select_autoescape()'s defaults do not.
+    return Environment(
+        loader=FileSystemLoader(data_dir("report_templates")),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _chart_rows(a: Assessment) -> list[dict[str, Any]]:
+    """Measured angles with the limit of their first norm, for the range-of-motion chart."""
+    kb = load_knowledge()
+    rows = []
+    measured = a.intake.get("measurements", {})
+    for test in battery().tests:
+        entry = measured.get(test.id)
+        if test.type != "decimal" or not entry or test.min is None or test.max is None:
+            continue
+        sides = [("L", entry.get("left")), ("R", entry.get("right"))] if test.bilateral \
+            else [("", entry.get("value"))]
+        marks = [{"side": s, "value": min(max(v, test.min), test.max)}
+                 for s, v in sides if v is not None]
+        if not marks:
+            continue
+        limit, low = None, True
+        for name in test.norms:
+            norm = kb.norms[name]
+            if name == "side_difference":
+                continue
+            limit = norm.below if norm.below is not None else (norm.at_least or norm.above)
+            low = norm.below is not None
+            break
+        values = " / ".join(f"{s} {v:g}" if s else f"{v:g}" for s, v in sides if v is not None)
+        rows.append({"name": test.name.split(" (")[0].replace("Modified Thomas test", "Thomas"),
+                     "min": test.min, "max": test.max,
+                     "limit": limit, "low_is_limited": low, "marks": marks,
+                     "label": f"{values} {test.unit or ''}".strip()})
+    return rows
+
+
+def _describe_fact(a: Assessment, index: int) -> str:
+    fact = next(f for f in a.audit.facts if f.index == index)
+    shown = {k: v for k, v in fact.fields.items() if v not in ("", "none")}
+    main = shown.pop("id", None) or shown.pop("item", None) or shown.pop("test", None) or ""
+    rest = ", ".join(f"{k}={v}" for k, v in shown.items())
+    return f"{fact.kind} {main} {rest}".strip()
+
+
+def render_html(a: Assessment, *, with_audit: bool = True) -> str:
+    """The HTML of the plan, or of the referral letter when a red flag was found."""
+    kb = load_knowledge()
+    fired = list(dict.fromkeys(f.rule for f in a.audit.firings))
+    firings = [{
+        "order": f.order, "rule": f.rule, "title": f.title, "phase": f.phase,
+        "matched": "; ".join(_describe_fact(a, i) for i in f.matched) or "-",
+        "declared": "; ".join(_describe_fact(a, i) for i in f.declared) or "(nothing new)",
+    } for f in a.audit.firings]
+    context: dict[str, Any] = {
+        "a": a,
+        "with_audit": with_audit,
+        "firings": firings,
+        "why_not": a.audit.why_not,
+        "fired_rules": [{"id": r, "rationale": kb.rule(r).rationale, "source": str(kb.rule(r).source)}
+                        for r in fired],
+        "findings": [f for f in a.findings if not f.id.endswith("unmeasured")
+                     and f.id != "hinge_unscreened"],
+        "chart_rows": _chart_rows(a),
+        "frequency_hint": "on the days each exercise gives",
+        "log_columns": int(a.plan.review_weeks or 4) * 3,
+    }
+    if a.plan.referral:
+        detail = a.plan.referral_detail
+        assert detail is not None
+        context["title"] = "Referral letter"
+        context["reasons_text"] = list(dict.fromkeys(r.text for r in detail.reasons))
+        return _environment().get_template("referral.html.j2").render(context)
+    context["title"] = "Your hip and back plan"
+    return _environment().get_template("plan.html.j2").render(context)
+
+
+def asset_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that serves report_templates/assets and refuses the rest."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    assets = data_dir("report_templates") / "assets"
+
+    class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=())
+            self.refused: list[str] = []
+            self.served: list[str] = []
+
+        def fetch(self, url: str, headers: object = None) -> Any:
+            name = url.removeprefix(ASSET_SCHEME)
+            path = (assets / name).resolve()
+            if url.startswith(ASSET_SCHEME) and path.is_file() and assets.resolve() in path.parents:
+                self.served.append(url)
+                return URLFetcherResponse(url, body=path.read_bytes())
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch {url!r}: only the report's own assets are served")
+
+    return AssetFetcher()
+
+
+@cache
+def _stylesheet(page_size: PageSize) -> Any:
+    from weasyprint import CSS
+
+    css = (data_dir("report_templates") / "print.css").read_text(encoding="utf-8")
+    size = "A4" if page_size == "A4" else "letter"
+    return [CSS(string=css, url_fetcher=asset_fetcher()),
+            CSS(string=f"@page {{ size: {size}; }}", url_fetcher=asset_fetcher())]
+
+
+def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = "A4",
+               archival: bool = False, fetcher: Any = None) -> bytes:
+    """PDF bytes: tagged, with metadata, bookmarks and the assessment JSON attached."""
+    from weasyprint import HTML, Attachment
+
+    fetcher = fetcher or asset_fetcher()
+    html = HTML(string=render_html(a, with_audit=with_audit), base_url=ASSET_SCHEME,
+                url_fetcher=fetcher)
+    attachment = Attachment(string=a.to_json().encode("utf-8"), name="assessment.json",
+                            description="The full assessment: findings, plan and audit trail",
+                            relationship="Data", url_fetcher=fetcher)
+    pdf: bytes = html.write_pdf(
+        stylesheets=_stylesheet(page_size),
+        attachments=[attachment],
+        pdf_tags=True,
+        pdf_variant="pdf/a-3b" if archival else None,
+        uncompressed_pdf=False,
+    )
+    return pdf
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,116 @@
+"""The knowledge base: identities, citations, reachability, and no numbers in decisions."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assess.knowledge import KnowledgeBase, RuleDef, cross_check, load_knowledge
+from assess.phases import DECISION_PHASES
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+KB = load_knowledge()
+
+
+def test_rule_ids_are_unique() -> None:
+    ids = [r.id for r in KB.rules]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("rule", KB.rules, ids=lambda r: r.id)
+def test_every_rule_has_title_rationale_and_source(rule: RuleDef) -> None:
+    assert rule.title.strip() and len(rule.rationale.split()) >= 5
+    assert rule.source.seed or rule.source.ref
+    if rule.source.seed:
+        assert re.fullmatch(r"00[0-4]_[0-9a-f]{16}\.txt", rule.source.seed)
+
+
+def test_the_knowledge_base_is_consistent() -> None:
+    assert cross_check(KB) == []
+
+
+def test_a_decision_rule_comparing_a_number_is_caught() -> None:
+    bad = KB.rules[0].model_copy(update={"id": "CLS-BAD-01", "phase": "classify",
+                                         "when": ({"answer": "pain_now", "norm": "severe_pain"},)})
+    broken = KnowledgeBase.model_validate({**KB.model_dump(), "modules": [
+        {**KB.modules[0].model_dump(), "rules": [*KB.modules[0].rules, bad]}, *KB.modules[1:]]})
+    assert any("CLS-BAD-01: a decision rule compares a number" in p for p in cross_check(broken))
+
+
+def test_decision_rules_mention_no_numbers_at_all() -> None:
+    for rule in KB.rules:
+        if rule.phase in DECISION_PHASES:
+            text = repr((rule.when, rule.then))
+            assert not re.search(r"(?<![\w$])\d+(\.\d+)?(?![\w])", text), rule.id
+
+
+def _plain(text: str) -> str:
+    """Whitespace folded and typographic quotes made straight, for comparing quotations."""
+    table = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+    return " ".join(text.translate(table).split())
+
+
+def _reachable(kb: KnowledgeBase) -> set[str]:
+    direct = {str(ex) for r in kb.rules for a in r.then for ex in a.get("exercises", [])
+              if not str(ex).startswith("$")}
+    seen = set(direct)
+    frontier = list(direct)
+    while frontier:
+        ex = kb.exercises[frontier.pop()]
+        for nxt in (ex.progression, ex.substitute):
+            if nxt and nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return seen
+
+
+def test_every_exercise_is_reachable_by_some_rule() -> None:
+    assert set(KB.exercises) - _reachable(KB) == set()
+
+
+@pytest.mark.parametrize("ex", KB.exercises.values(), ids=lambda e: e.id)
+def test_every_exercise_cites_a_seed_passage(ex) -> None:  # type: ignore[no-untyped-def]
+    assert re.fullmatch(r"00[0-4]_[0-9a-f]{16}\.txt", ex.seed)
+    assert ex.passage.count(".") <= 2, "a passage is one sentence at most"
+    assert ex.dose.source and ex.dose.frequency
+    if SEEDS.is_dir():
+        text = _plain((SEEDS / ex.seed).read_text(encoding="utf-8"))
+        for part in ex.passage.split(" ... "):
+            assert _plain(part) in text, f"{ex.id}: passage not found in {ex.seed}"
+
+
+def test_rule_passages_quote_their_seed() -> None:
+    if not SEEDS.is_dir():
+        pytest.skip("the seed documents are not beside this checkout")
+    missing = []
+    for rule in KB.rules:
+        if rule.source.seed and rule.source.passage:
+            text = _plain((SEEDS / rule.source.seed).read_text(encoding="utf-8"))
+            missing += [f"{rule.id}: {part!r}" for part in rule.source.passage.split(" ... ")
+                        if _plain(part) not in text]
+    assert missing == []
+
+
+def test_every_seed_is_covered() -> None:
+    cited = {r.source.seed for r in KB.rules if r.source.seed} | {e.seed for e in KB.exercises.values()}
+    assert len(cited) == 5
+
+
+def test_every_norm_cites_a_source() -> None:
+    for name, norm in KB.norms.items():
+        assert len(norm.source.split()) >= 4, name
+
+
+def test_the_ruleset_hash_changes_with_its_content(tmp_path: Path) -> None:
+    import shutil
+
+    from assess.knowledge import folder_sha256
+
+    copy = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", copy)
+    assert folder_sha256(copy) == KB.sha256
+    (copy / "norms.yaml").write_text((copy / "norms.yaml").read_text().replace("below: 110", "below: 105"))
+    assert folder_sha256(copy) != KB.sha256
