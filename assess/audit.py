@@ -149,20 +149,24 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
 
 def trace(kb: KnowledgeBase, facts: dict[int, AuditFact], firings: list[AuditFiring],
           index: int, depth: int = 0) -> dict[str, Any]:
-    """HOW: a fact, the rule that concluded it, and recursively what that rule matched."""
+    """HOW: a fact and every firing that concluded it, each with what it matched, recursively."""
     fact = facts[index]
-    node: dict[str, Any] = {"fact": f"{fact.kind} {_describe(fact)}", "by": list(fact.by)}
-    firing = next((f for f in firings if index in f.declared), None)
-    if firing is None or depth > 8:
+    node: dict[str, Any] = {"fact": f"{fact.kind} {_describe(fact)}", "by": list(fact.by),
+                            "because": []}
+    if depth > 8:
         return node
-    rule = kb.rule(firing.rule)
-    node["rule"] = {"id": rule.id, "title": rule.title, "source": str(rule.source)}
-    norms = [c["norm"] for c in rule.when if "norm" in c] + [
-        c["not"]["norm"] for c in rule.when if "not" in c and "norm" in c["not"]]
-    if norms:
-        node["norms"] = [f"{n}: {kb.norms[n].describe} ({kb.norms[n].source.strip()})" for n in norms]
-    node["from"] = [trace(kb, facts, firings, i, depth + 1) for i in firing.matched
-                    if facts[i].kind not in ("Tag", "Progression", "Substitute")]
+    for firing in (f for f in firings if index in f.declared):
+        rule = kb.rule(firing.rule)
+        step: dict[str, Any] = {"rule": {"id": rule.id, "title": rule.title,
+                                         "source": str(rule.source)}}
+        norms = [c["norm"] for c in rule.when if "norm" in c] + [
+            c["not"]["norm"] for c in rule.when if "not" in c and "norm" in c["not"]]
+        if norms:
+            step["norms"] = [f"{n}: {kb.norms[n].describe} ({kb.norms[n].source.strip()})"
+                             for n in norms]
+        step["from"] = [trace(kb, facts, firings, i, depth + 1) for i in firing.matched
+                        if facts[i].kind not in ("Tag", "Progression", "Substitute")]
+        node["because"].append(step)
     return node
 
 

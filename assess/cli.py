@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -29,12 +29,12 @@ out = Console()
 err = Console(stderr=True)
 
 
-class PageSize(str, Enum):
+class PageSize(StrEnum):
     A4 = "A4"
     letter = "letter"
 
 
-class RulesFormat(str, Enum):
+class RulesFormat(StrEnum):
     md = "md"
     json = "json"
 
@@ -199,7 +199,8 @@ def explain(
 
 @app.command()
 def intake(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Intake file to write.")] = Path("intake.yaml"),
+    output: Annotated[Path, typer.Option("-o", "--output", help="Intake file to write.")] = Path(
+        "intake.yaml"),
     measurements: Annotated[Path | None, typer.Option(
         "--measurements", help="Add the clinician's measurements to this existing intake.")] = None,
 ) -> None:

@@ -236,7 +236,10 @@ class _Strategy(DepthStrategy):  # type: ignore[misc]
         return (activation.rule.salience, facts, activation.rule.__name__)
 
 
-class _Recorder(ex.KnowledgeEngine):  # type: ignore[misc]
+KnowledgeEngine: Any = ex.KnowledgeEngine
+
+
+class _Recorder(KnowledgeEngine):  # type: ignore[misc]
     """KnowledgeEngine that records firings and the provenance of every fact."""
 
     __strategy__ = _Strategy
@@ -297,7 +300,10 @@ class _Recorder(ex.KnowledgeEngine):  # type: ignore[misc]
         self.running = False
 
 
-def _action(compiler: _Compiler, rule: RuleDef, derive: list[Callable[[dict[str, Any]], None]]) -> Callable[..., None]:
+Derive = Callable[[dict[str, Any]], None]
+
+
+def _action(compiler: _Compiler, rule: RuleDef, derive: list[Derive]) -> Callable[..., None]:
     def action(engine: _Recorder, **bindings: Any) -> None:
         for step in derive:
             step(bindings)

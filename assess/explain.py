@@ -31,18 +31,17 @@ def load_assessment(path: Path) -> Assessment:
 
 
 def _tree(node: dict[str, Any], tree: Tree) -> None:
-    label = node["fact"]
-    if "rule" in node:
-        label += f"  [dim]<- {node['rule']['id']} {node['rule']['title']}[/]"
-    else:
-        label += f"  [dim]({', '.join(node['by'])})[/]"
-    branch = tree.add(label)
-    if "rule" in node:
-        branch.add(f"[dim]source: {node['rule']['source']}[/]")
-    for norm in node.get("norms", []):
-        branch.add(f"[dim]norm: {norm}[/]")
-    for child in node.get("from", []):
-        _tree(child, branch)
+    if not node["because"]:
+        tree.add(f"{node['fact']}  [dim]({', '.join(node['by'])})[/]")
+        return
+    for step in node["because"]:
+        rule = step["rule"]
+        branch = tree.add(f"{node['fact']}  [dim]<- {rule['id']} {rule['title']}[/]")
+        branch.add(f"[dim]source: {rule['source']}[/]")
+        for norm in step.get("norms", []):
+            branch.add(f"[dim]norm: {norm}[/]")
+        for child in step["from"]:
+            _tree(child, branch)
 
 
 def _how(a: Assessment, exercise: str, console: Console) -> None:
@@ -67,7 +66,8 @@ def explain_assessment(a: Assessment, *, exercise: str | None, console: Console)
                       "below is the one recorded then.[/]")
     if exercise is not None:
         if exercise not in kb.exercises:
-            raise InvalidInput("--exercise", [FieldProblem("exercise", f"{exercise!r} is not in the catalogue")])
+            problem = FieldProblem("exercise", f"{exercise!r} is not in the catalogue")
+            raise InvalidInput("--exercise", [problem])
         if exercise in a.plan.exercise_ids():
             _how(a, exercise, console)
         else:
@@ -100,6 +100,6 @@ def explain_assessment(a: Assessment, *, exercise: str | None, console: Console)
     fired = Table(title=f"{len(a.audit.firings)} rule firings, in order")
     for col in ("#", "rule", "phase", "title"):
         fired.add_column(col)
-    for f in a.audit.firings:
-        fired.add_row(str(f.order), f.rule, f.phase, f.title)
+    for firing in a.audit.firings:
+        fired.add_row(str(firing.order), firing.rule, firing.phase, firing.title)
     console.print(fired)

@@ -19,6 +19,8 @@ from assess.errors import FieldProblem, InvalidInput
 from assess.questionnaire import Item, RomTest, battery, questionnaire
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
+# Literal built from data at run time: typed as Any so the checker does not read it as a form.
+_LITERAL: Any = Literal
 
 
 def answer_type(item: Item) -> Any:
@@ -31,9 +33,9 @@ def answer_type(item: Item) -> Any:
     if item.type == "string":
         return Annotated[str, Field(max_length=item.maxLength, min_length=1)]
     if item.type == "choice":
-        options = Literal[item.answerOption]  # type: ignore[valid-type]
+        options: Any = _LITERAL[item.answerOption]
         if item.repeats:
-            return Annotated[list[options], Field(min_length=1)]  # type: ignore[valid-type]
+            return Annotated[list[options], Field(min_length=1)]
         return options
     if item.type == "group":  # a repeating group, e.g. the PSFS activities
         fields = {c.linkId: (answer_type(c), ...) for c in item.item}
@@ -50,13 +52,13 @@ def measure_type(test: RomTest) -> Any:
 
 def _measurement_model(test: RomTest) -> type[BaseModel]:
     value = measure_type(test) | None
-    method = Literal[test.instrument] | None  # type: ignore[valid-type]
+    method = _LITERAL[test.instrument] | None
     # Both sides are explicit: a side that was not tested is written as null, never omitted,
     # so a forgotten side cannot pass for a normal one.
     sides: dict[str, Any] = (
         {"left": (value, ...), "right": (value, ...)} if test.bilateral else {"value": (value, ...)}
     )
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"Measurement_{test.id}",
         __config__=_STRICT,
         method=(method, None),
@@ -69,6 +71,8 @@ def _measurement_model(test: RomTest) -> type[BaseModel]:
 def intake_model() -> type[BaseModel]:
     """The pydantic model of a whole intake file, built once from the definitions."""
     q = questionnaire()
+    intake_id: Any = _LITERAL[f"{q.id}/{q.version}"]
+    battery_id: Any = _LITERAL[f"{battery().id}/{battery().version}"]
     answers = create_model(  # type: ignore[call-overload]
         "Answers",
         __config__=_STRICT,
@@ -79,11 +83,11 @@ def intake_model() -> type[BaseModel]:
         __config__=_STRICT,
         **{t.id: (_measurement_model(t) | None, None) for t in battery().tests},
     )
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         "Intake",
         __config__=ConfigDict(extra="forbid", frozen=True, strict=True),
-        questionnaire=(Literal[f"{q.id}/{q.version}"] | None, None),
-        battery=(Literal[f"{battery().id}/{battery().version}"] | None, None),
+        questionnaire=(intake_id | None, None),
+        battery=(battery_id | None, None),
         date=(Annotated[dt.date, Field(strict=False)] | None, None),
         clinician=(Annotated[str, Field(max_length=120)] | None, None),
         answers=(answers, ...),

@@ -114,9 +114,10 @@ def _referral(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
 def _merge_sides(sides: set[str]) -> Side:
     if "both" in sides or {"left", "right"} <= sides:
         return "both"
-    for side in ("left", "right"):
-        if side in sides:
-            return side  # type: ignore[return-value]
+    if "left" in sides:
+        return "left"
+    if "right" in sides:
+        return "right"
     return "none"
 
 

@@ -47,3 +47,7 @@ def intake() -> Any:
         return doc
 
     return build
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-snapshots", action="store_true", help="Rewrite HTML snapshots.")

@@ -11,12 +11,16 @@ from assess.questionnaire import Item, RomTest, battery, questionnaire
 
 # A red-flag question answered "yes" ends the assessment; keep them rare so that most
 # generated intakes reach the rules below screening, while every flag still occurs.
-RARE_YES = st.integers(0, 24).map(lambda n: n == 0)
+RARE_YES = st.integers(0, 59).map(lambda n: n == 0)
+# Most clients are adults between 20 and 50; the full range still occurs.
+AGES = st.one_of(st.integers(20, 49), st.integers(20, 49), st.integers(12, 110))
 
 
 def _answer(draw: st.DrawFn, item: Item) -> Any:
     if item.type == "boolean":
         return draw(RARE_YES if item.linkId.startswith("rf_") else st.booleans())
+    if item.linkId == "age":
+        return draw(AGES)
     if item.type == "integer":
         return draw(st.integers(int(item.minValue or 0), int(item.maxValue or 100)))
     if item.type == "decimal":

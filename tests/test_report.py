@@ -1,0 +1,130 @@
+"""The PDF and its HTML: content, page numbers, metadata, attachment, and safe rendering."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import NOW, ROOT
+from pypdf import PdfReader
+
+from assess.pipeline import Assessment, assess_file, assess_intake
+from assess.report import asset_fetcher, render_html, render_pdf
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Assessment:
+    return assess_file(ROOT / "examples" / "deadlift_lockout.yaml", now=NOW)
+
+
+@pytest.fixture(scope="module")
+def demo_pdf(demo: Assessment) -> PdfReader:
+    return PdfReader(io.BytesIO(render_pdf(demo)))
+
+
+def _text(reader: PdfReader) -> str:
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def test_the_plan_pdf_carries_the_plan(demo: Assessment, demo_pdf: PdfReader) -> None:
+    text = _text(demo_pdf)
+    assert "Your hip and back plan" in text and "Sam Carter" in text
+    for block in demo.plan.blocks:
+        for e in block.exercises:
+            assert e.name in text
+    assert "Stop or change the exercise if" in text and "Session log" in text
+    assert f"Page 1 of {len(demo_pdf.pages)}" in text
+    assert "Clinician appendix" in text and "FND-EXT-01" in text
+
+
+def test_pdf_metadata_and_bookmarks(demo_pdf: PdfReader) -> None:
+    meta = demo_pdf.metadata
+    assert meta is not None
+    assert meta.title == "Your hip and back plan - Sam Carter"
+    assert meta.author == "A. Physio"
+    assert meta.get("/CreationDate")
+    titles = [o.title for o in demo_pdf.outline if not isinstance(o, list)]
+    assert "Your hip and back plan" in titles
+    root = demo_pdf.trailer["/Root"]
+    assert root.get("/Lang") == "en" and "/StructTreeRoot" in root  # tagged for screen readers
+
+
+def test_the_assessment_json_is_attached(demo: Assessment, demo_pdf: PdfReader) -> None:
+    attached = demo_pdf.attachments["assessment.json"][0]
+    assert json.loads(attached) == json.loads(demo.to_json())
+
+
+def test_no_audit_leaves_the_appendix_out(demo: Assessment) -> None:
+    text = _text(PdfReader(io.BytesIO(render_pdf(demo, with_audit=False))))
+    assert "Clinician appendix" not in text and "Your plan" in text
+
+
+def test_letter_size_and_archival(demo: Assessment) -> None:
+    reader = PdfReader(io.BytesIO(render_pdf(demo, page_size="letter", archival=True)))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b"pdfaid:part" in xmp and b"pdfaid:conformance" in xmp
+    assert "assessment.json" in reader.attachments  # PDF/A-3 allows the embedded data
+
+
+def test_the_referral_letter_has_no_exercise() -> None:
+    a = assess_file(ROOT / "examples" / "red_flag.yaml", now=NOW)
+    text = _text(PdfReader(io.BytesIO(render_pdf(a))))
+    assert "Referral letter" in text and "Emergency - today" in text
+    assert "No exercise plan has been issued" in text
+    assert "saddle" in text.lower()
+    assert "Your plan" not in text and "Session log" not in text
+
+
+HOSTILE = ('<img src="file:///etc/passwd"><a href="http://example.invalid/x">x</a>'
+           '<link rel="attachment" href="file:///etc/hostname">'
+           '<style>body{background:url(file:///etc/passwd)}</style>'
+           '<script>alert(1)</script>')
+
+
+def test_hostile_text_is_shown_literally_and_nothing_is_fetched(intake: Any) -> None:
+    doc = intake(base="deadlift_lockout", answers={"name": HOSTILE[:80], "goal_text": HOSTILE,
+                                                   "easers": HOSTILE[:500]})
+    doc["clinician"] = '<img src="file:///etc/shadow">'
+    a = assess_intake(doc, now=NOW)
+    html = render_html(a)
+    assert "<img src=\"file:" not in html and "<script>" not in html and "<style>body" not in html
+    fetcher = asset_fetcher()
+    reader = PdfReader(io.BytesIO(render_pdf(a, fetcher=fetcher)))
+    assert fetcher.refused == [] and fetcher.served == []
+    assert '<img src="file:///etc/passwd">' in _text(reader)
+    assert list(reader.attachments) == ["assessment.json"]
+
+
+def test_the_fetcher_serves_only_its_own_assets(tmp_path: Path) -> None:
+    fetcher = asset_fetcher()
+    for url in ("file:///etc/passwd", "http://example.invalid/", "assess-asset:../print.css",
+                "assess-asset:/etc/passwd", "data:text/plain,hi"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 5
+
+
+CASES = ["deadlift_lockout", "red_flag", "nothing_wrong", "overextension"]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_html_snapshot(name: str, request: pytest.FixtureRequest) -> None:
+    a = assess_file(ROOT / "examples" / f"{name}.yaml", now=NOW)
+    html = render_html(a)
+    # The rule set hash changes with every edit of rules/; the snapshot is about layout and text.
+    html = re.sub(r"[0-9a-f]{64}", "<sha256>", html)
+    html = re.sub(r"\(([0-9a-f]{12})\)", "(<sha12>)", html)
+    html = re.sub(r"assess \d+\.\d+\.\d+\S*", "assess <version>", html)
+    snap = SNAPSHOTS / f"{name}.html"
+    if not snap.exists() or request.config.getoption("--update-snapshots"):
+        snap.parent.mkdir(exist_ok=True)
+        snap.write_text(html)
+    assert html == snap.read_text(), f"{snap} differs; run pytest --update-snapshots if intended"
