@@ -237,5 +237,52 @@ def intake(
         out.print(f"Wrote {target}. Next: assess run {target} -o plan.pdf")
 
 
+@app.command()
+def batch(
+    folder: Annotated[Path, typer.Argument(help="Folder of intake files (.yaml, .yml, .json).")],
+    outdir: Annotated[Path, typer.Option("-o", "--output", help="Folder for the PDFs and JSON.")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 2,
+    no_audit: NoAuditOpt = False,
+) -> None:
+    """Assess every intake in a folder: one PDF and one JSON each, in parallel.
+
+    Example: assess batch intakes/ -o plans/ --jobs 2
+
+    A bad intake is reported and the others go on. Exit codes: 0 all done; 2 some intakes
+    were invalid; 1 an internal fault in any. Stopping it leaves no partial PDF.
+    """
+    with _errors():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from assess.batch import Outcome, exit_code, intakes_in, run_batch
+        from assess.errors import FieldProblem, InvalidInput
+
+        if not folder.is_dir():
+            raise InvalidInput(str(folder), [FieldProblem("", "is not a folder")])
+        paths = intakes_in(folder)
+        if not paths:
+            raise InvalidInput(str(folder), [FieldProblem("", "holds no .yaml, .yml or .json intake")])
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=False) as progress:
+            task = progress.add_task("assessing", total=len(paths))
+
+            def done(outcome: Outcome) -> None:
+                progress.advance(task)
+                if outcome.status != "ok":
+                    progress.console.print(f"{outcome.intake}: {outcome.status}: {outcome.message}",
+                                           markup=False, highlight=False)
+
+            outcomes = run_batch(paths, outdir, jobs=jobs, with_audit=not no_audit, on_done=done)
+        ok = sum(o.status == "ok" for o in outcomes)
+        out.print(f"{ok} of {len(paths)} intakes assessed into {outdir}", markup=False)
+        code = exit_code(outcomes)
+        if code:
+            raise typer.Exit(code)
+
+
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

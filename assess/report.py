@@ -68,6 +68,21 @@ def _chart_rows(a: Assessment) -> list[dict[str, Any]]:
     return rows
 
 
+def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Patterns as a person reads them: one line each, with the sides it applies to."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        row = out.setdefault(item.id, {"text": item.text, "sides": set(), "trial": False})
+        if item.side in ("left", "right", "both"):
+            row["sides"].add(item.side)
+        row["trial"] |= item.detail == "reported"
+    for row in out.values():
+        sides = row.pop("sides")
+        row["where"] = ("both sides" if "both" in sides or {"left", "right"} <= sides
+                        else f"{next(iter(sides))} side" if sides else "")
+    return list(out.values())
+
+
 def _describe_fact(a: Assessment, index: int) -> str:
     fact = next(f for f in a.audit.facts if f.index == index)
     shown = {k: v for k, v in fact.fields.items() if v not in ("", "none")}
@@ -95,6 +110,7 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "findings": [f for f in a.findings if not f.id.endswith("unmeasured")
                      and f.id != "hinge_unscreened"],
         "chart_rows": _chart_rows(a),
+        "patterns": _merged(a.patterns),
         "frequency_hint": "on the days each exercise gives",
         "log_columns": int(a.plan.review_weeks or 4) * 3,
     }
