@@ -82,7 +82,7 @@ def _ask_until_valid(ask: Ask, say: Say, prompt: str, parse: Callable[[str], Any
 def _prompt_for(item: Item) -> str:
     text = item.text
     if item.type == "choice" and item.answerOption:
-        listed = "  ".join(f"{n}) {o}" for n, o in enumerate(item.answerOption, 1))
+        listed = "  ".join(f"{n}) {o.replace('_', ' ')}" for n, o in enumerate(item.answerOption, 1))
         text += f"\n    {listed}\n    " + ("numbers, separated by commas" if item.repeats else "number")
     elif item.type == "boolean":
         text += " [y/n]"

@@ -24,7 +24,11 @@ settings.register_profile("default", max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("long", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# CI explores the same examples on every run (derandomized), so a red build is reproducible;
+# the long profile explores afresh each time.
+settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True,
+                          database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default"))
 
 
 def load_example(name: str) -> dict[str, Any]:
