@@ -136,14 +136,11 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
             gaps = [g for r in prescribers[ex.id] for g in _missing(kb, run, r)]
             rules = tuple(r.id for r in prescribers[ex.id])
             note("pattern_missing", "; ".join(dict.fromkeys(gaps)) or "no rule called for it", rules)
+        elif ex.id in before:
+            note("later_stage", f"a later stage of a progression: it follows {before[ex.id].name}, "
+                 "and the plan gives one stage at a time")
         else:
-            chain = []
-            cur = before.get(ex.id)
-            while cur is not None:
-                chain.append(cur.name)
-                cur = before.get(cur.id)
-            note("later_stage", "a later stage of a progression (after " + ", after ".join(chain)
-                 + "); the plan gives one stage at a time" if chain else "no rule prescribes it")
+            note("pattern_missing", "no rule prescribes it")
     return out
 
 

@@ -125,14 +125,14 @@ class _Compiler:
                 ces.extend(self._pair(cond, i))
                 derive.append(_worse_side(f"l{i}", f"r{i}"))
                 continue
-            ce, binds_value = self._one(cond, i, negated=False, bind_value=not bound_value)
+            ce, binds_value = self._one(cond, negated=False, bind_value=not bound_value)
             bound_value |= binds_value
             ces.append(ce)
         return ces, derive
 
-    def _one(self, cond: dict[str, Any], i: int, *, negated: bool, bind_value: bool) -> tuple[Any, bool]:
+    def _one(self, cond: dict[str, Any], *, negated: bool, bind_value: bool) -> tuple[Any, bool]:
         if "not" in cond:
-            inner, _ = self._one(cond["not"], i, negated=True, bind_value=False)
+            inner, _ = self._one(cond["not"], negated=True, bind_value=False)
             return ex.NOT(inner), False
         key = next(k for k in cond if k in COND_KIND)
         kind, main = COND_KIND[key]

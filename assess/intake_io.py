@@ -58,7 +58,7 @@ def parse_intake_text(text: str, *, source: str, as_json: bool) -> object:
     try:
         if as_json:
             return json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_no_constant)
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no object tags
     except RecursionError:
         raise fail("the document is nested too deeply") from None
     except (yaml.YAMLError, ValueError) as exc:

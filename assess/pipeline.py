@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from assess import __version__
 from assess.audit import Audit, build_audit
 from assess.intake_io import read_intake_file
-from assess.knowledge import KnowledgeBase, load_knowledge
+from assess.knowledge import KnowledgeBase
 from assess.models import validate_intake
 from assess.plan import Plan, assemble
 from assess.questionnaire import battery, questionnaire
@@ -120,7 +120,3 @@ def assess_intake(data: object, *, source: str = "intake",
 def assess_file(path: Path, *, now: dt.datetime | None = None) -> Assessment:
     """Read an intake file (YAML or JSON) and assess it."""
     return assess_intake(read_intake_file(path), source=str(path), now=now)
-
-
-def knowledge() -> KnowledgeBase:
-    return load_knowledge()
