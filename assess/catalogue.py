@@ -16,6 +16,8 @@ def _concludes(rule: RuleDef) -> str:
         value = action[key]
         if key == "prescribe":
             parts.append(f"block {value}: " + ", ".join(map(str, action["exercises"])))
+        elif key == "session":
+            parts.append(f"a {value} session (fewer exercises)")
         elif key == "halt":
             parts.append("ends the run")
         else:

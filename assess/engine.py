@@ -43,6 +43,7 @@ from experta.strategies import DepthStrategy  # noqa: E402 - after the compatibi
 KINDS = (
     "Answer", "Measure", "Finding", "Pattern", "Referral", "YellowFlag", "Prescribe",
     "Exclude", "Tag", "Unavailable", "Substitute", "Progression", "Advice", "Lead", "Emphasis",
+    "Session",
 )
 FACT_TYPES: dict[str, type] = {k: type(k, (ex.Fact,), {}) for k in KINDS}
 # Fields every declared fact of a kind carries, with defaults, so that the same
@@ -210,6 +211,8 @@ class _Compiler:
                 }
             elif "advice" in action:
                 yield "Advice", {"id": action["advice"]}
+            elif "session" in action:
+                yield "Session", {"mode": action["session"]}
             elif "lead" in action:
                 yield "Lead", {"block": action["lead"]}
             elif "emphasis" in action:

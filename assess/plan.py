@@ -192,7 +192,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     for ex_id in sorted(now, key=rank):
         queues[home[ex_id]].append(ex_id)
 
-    max_total = int(kb.plan.session["max_exercises"])
+    gentle = any(f.fields["mode"] == "gentle" for f in run.of("Session"))
+    max_total = int(kb.plan.session["max_exercises_gentle" if gentle else "max_exercises"])
     max_block = int(kb.plan.session["max_per_block"])
     chosen: dict[str, list[str]] = defaultdict(list)
     deferred: list[Deferred] = []
@@ -208,7 +209,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                 chosen[block].append(ex_id)
             else:
                 why = (f"the {block.replace('_', ' ')} block holds {max_block} exercises at a time"
-                       if rnd >= max_block else f"a session holds {max_total} exercises at most")
+                       if rnd >= max_block else f"a session holds {max_total} exercises at most"
+                       + (" while the pain is severe or very recent" if gentle else ""))
                 deferred.append(Deferred(id=ex_id, name=kb.exercises[ex_id].name, block=block,
                                          reason=f"waits for a later stage: {why}"))
 

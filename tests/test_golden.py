@@ -53,6 +53,8 @@ def test_golden_case(case_path: Path) -> None:
     if "urgency" in case:
         assert a.plan.referral_detail is not None
         assert a.plan.referral_detail.urgency == case["urgency"]
+    if "max_exercises" in case:
+        assert len(in_plan) <= case["max_exercises"]
     if "review_weeks" in case:
         assert a.plan.review_weeks == case["review_weeks"]
     if not in_plan:
