@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,9 @@ def test_demo_writes_a_valid_pdf(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert PdfReader(pdf).pages and "Limited hip extension" in result.stdout
     assert [p.name for p in tmp_path.iterdir()] == ["plan.pdf"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert pdf.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_run_writes_pdf_and_json(tmp_path: Path) -> None:
