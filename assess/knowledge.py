@@ -174,6 +174,7 @@ class Urgency(_Data):
 class PlanSettings(_Data):
     name: str
     session: dict[str, Any]
+    log: dict[str, Any]
     review: dict[str, Any]
     stop_if: dict[str, Any]
     blocks: tuple[BlockDef, ...]

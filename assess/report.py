@@ -112,7 +112,8 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "chart_rows": _chart_rows(a),
         "patterns": _merged(a.patterns),
         "frequency_hint": "on the days each exercise gives",
-        "log_columns": int(a.plan.review_weeks or 4) * 3,
+        "log_columns": int(a.plan.review_weeks or kb.plan.review["weeks"])
+        * int(kb.plan.log["sessions_per_week"]),
     }
     if a.plan.referral:
         detail = a.plan.referral_detail
