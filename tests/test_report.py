@@ -39,6 +39,7 @@ def test_the_plan_pdf_carries_the_plan(demo: Assessment, demo_pdf: PdfReader) ->
         for e in block.exercises:
             assert e.name in text
     assert "Stop or change the exercise if" in text and "Session log" in text
+    assert "Your goals" in text and "Deadlift 180 kg again" in text and "Deadlift lockout" in text
     assert f"Page 1 of {len(demo_pdf.pages)}" in text
     assert "Clinician appendix" in text and "FND-EXT-01" in text
 
