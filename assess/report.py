@@ -69,18 +69,21 @@ def _chart_rows(a: Assessment) -> list[dict[str, Any]]:
 
 
 def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """Patterns as a person reads them: one line each, with the sides it applies to."""
-    out: dict[str, dict[str, Any]] = {}
+    """Patterns as a person reads them: one line each, with its sides; a trial only when
+    nothing measured supports it."""
+    grouped: dict[str, dict[str, Any]] = {}
     for item in items:
-        row = out.setdefault(item.id, {"text": item.text, "sides": set(), "trial": False})
+        row = grouped.setdefault(item.id, {"text": item.text, "sides": set(), "bases": set()})
         if item.side in ("left", "right", "both"):
             row["sides"].add(item.side)
-        row["trial"] |= item.detail == "reported"
-    for row in out.values():
-        sides = row.pop("sides")
-        row["where"] = ("both sides" if "both" in sides or {"left", "right"} <= sides
-                        else f"{next(iter(sides))} side" if sides else "")
-    return list(out.values())
+        row["bases"].add(item.detail)
+    rows = []
+    for row in grouped.values():
+        sides = row["sides"]
+        where = ("both sides" if "both" in sides or {"left", "right"} <= sides
+                 else f"{next(iter(sides))} side" if sides else "")
+        rows.append({"text": row["text"], "where": where, "trial": row["bases"] == {"reported"}})
+    return rows
 
 
 def _describe_fact(a: Assessment, index: int) -> str:
