@@ -65,6 +65,15 @@ COND_KIND = {
 }
 
 
+# A step that adds derived bindings before a rule's conclusions are built.
+Derive = Callable[[dict[str, Any]], None]
+
+
+def _key(kind: str, fields: dict[str, Any]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """A fact's identity: experta treats facts with equal kind and fields as one."""
+    return kind, tuple(sorted(fields.items()))
+
+
 @dataclass(frozen=True)
 class FactRecord:
     """A fact of the run: its index, kind, fields and the rules (or input) that made it."""
@@ -117,9 +126,9 @@ class _Compiler:
         self.kb = kb
         self.bilateral = {t.id for t in battery().tests if t.bilateral}
 
-    def patterns(self, rule: RuleDef) -> tuple[list[Any], list[Callable[[dict[str, Any]], None]]]:
+    def patterns(self, rule: RuleDef) -> tuple[list[Any], list[Derive]]:
         ces: list[Any] = []
-        derive: list[Callable[[dict[str, Any]], None]] = []
+        derive: list[Derive] = []
         bound_value = False
         for i, cond in enumerate(rule.when):
             if "measure_pair" in cond:
@@ -223,7 +232,7 @@ def _number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _worse_side(left: str, right: str) -> Callable[[dict[str, Any]], None]:
+def _worse_side(left: str, right: str) -> Derive:
     def derive(bindings: dict[str, Any]) -> None:
         # For every angle in the battery a smaller value is the more limited side.
         bindings["side"] = "left" if bindings[left] < bindings[right] else "right"
@@ -259,7 +268,7 @@ class _Recorder(KnowledgeEngine):  # type: ignore[misc]
             self._remember(fact, kind, fields, "intake" if kind in ("Answer", "Measure") else "catalogue")
 
     def _remember(self, fact: Any, kind: str, fields: dict[str, Any], by: str) -> FactRecord:
-        key = (kind, tuple(sorted(fields.items())))
+        key = _key(kind, fields)
         known = self.records.get(key)
         if known is not None:
             if by not in known.by:
@@ -272,8 +281,7 @@ class _Recorder(KnowledgeEngine):  # type: ignore[misc]
 
     def conclude(self, rule_id: str, kind: str, fields: dict[str, Any]) -> int:
         fields = {**DEFAULTS.get(kind, {}), **fields}
-        key = (kind, tuple(sorted(fields.items())))
-        if key in self.records:
+        if _key(kind, fields) in self.records:
             return self._remember(None, kind, fields, rule_id).index
         fact = self.declare(FACT_TYPES[kind](**fields))
         return self._remember(fact, kind, fields, rule_id).index
@@ -303,14 +311,13 @@ class _Recorder(KnowledgeEngine):  # type: ignore[misc]
         self.running = False
 
 
-Derive = Callable[[dict[str, Any]], None]
-
-
 def _action(compiler: _Compiler, rule: RuleDef, derive: list[Derive]) -> Callable[..., None]:
+    halts = any("halt" in a for a in rule.then)
+
     def action(engine: _Recorder, **bindings: Any) -> None:
         for step in derive:
             step(bindings)
-        if any("halt" in a for a in rule.then):
+        if halts:
             engine.halt()
         for kind, fields in compiler.declarations(rule, bindings):
             engine._current.append(engine.conclude(rule.id, kind, fields))
