@@ -148,7 +148,7 @@ def trace(kb: KnowledgeBase, facts: dict[int, AuditFact], firings: list[AuditFir
           index: int, depth: int = 0) -> dict[str, Any]:
     """HOW: a fact and every firing that concluded it, each with what it matched, recursively."""
     fact = facts[index]
-    node: dict[str, Any] = {"fact": f"{fact.kind} {_describe(fact)}", "by": list(fact.by),
+    node: dict[str, Any] = {"fact": describe_fact(fact), "by": list(fact.by),
                             "because": []}
     if depth > 8:
         return node
@@ -167,5 +167,7 @@ def trace(kb: KnowledgeBase, facts: dict[int, AuditFact], firings: list[AuditFir
     return node
 
 
-def _describe(fact: AuditFact) -> str:
-    return ", ".join(f"{k}={v}" for k, v in fact.fields.items() if v not in ("", "none"))
+def describe_fact(fact: AuditFact) -> str:
+    """One line for a fact, as the terminal and the PDF appendix show it."""
+    shown = ", ".join(f"{k}={v}" for k, v in fact.fields.items() if v not in ("", "none"))
+    return f"{fact.kind} {shown}".strip()

@@ -111,7 +111,8 @@ def _referral(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
                     reasons=tuple(reasons), source=kb.plan.referrals["source"])
 
 
-def _merge_sides(sides: set[str]) -> Side:
+def merge_sides(sides: set[str]) -> Side:
+    """The sides of several conclusions as one: left and right together are both."""
     if "both" in sides or {"left", "right"} <= sides:
         return "both"
     if "left" in sides:
@@ -230,7 +231,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
             side: Side = "none"
             if ex.side_specific:
                 # A pattern without a side (the hinge, say) means each leg in turn.
-                merged = _merge_sides({f.fields["side"] for f in facts})
+                merged = merge_sides({f.fields["side"] for f in facts})
                 side = "both" if merged == "none" else merged
             emph = emphasis.get(block_def.id)
             items.append(PlannedExercise(

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from assess.audit import describe_fact
 from assess.knowledge import load_knowledge
 from assess.paths import data_dir
+from assess.plan import merge_sides
 from assess.questionnaire import battery
 
 if TYPE_CHECKING:
@@ -74,34 +76,25 @@ def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
     grouped: dict[str, dict[str, Any]] = {}
     for item in items:
         row = grouped.setdefault(item.id, {"text": item.text, "sides": set(), "bases": set()})
-        if item.side in ("left", "right", "both"):
-            row["sides"].add(item.side)
+        row["sides"].add(item.side)
         row["bases"].add(item.detail)
     rows = []
     for row in grouped.values():
-        sides = row["sides"]
-        where = ("both sides" if "both" in sides or {"left", "right"} <= sides
-                 else f"{next(iter(sides))} side" if sides else "")
+        side = merge_sides(row["sides"])
+        where = "both sides" if side == "both" else "" if side == "none" else f"{side} side"
         rows.append({"text": row["text"], "where": where, "trial": row["bases"] == {"reported"}})
     return rows
-
-
-def _describe_fact(a: Assessment, index: int) -> str:
-    fact = next(f for f in a.audit.facts if f.index == index)
-    shown = {k: v for k, v in fact.fields.items() if v not in ("", "none")}
-    main = shown.pop("id", None) or shown.pop("item", None) or shown.pop("test", None) or ""
-    rest = ", ".join(f"{k}={v}" for k, v in shown.items())
-    return f"{fact.kind} {main} {rest}".strip()
 
 
 def render_html(a: Assessment, *, with_audit: bool = True) -> str:
     """The HTML of the plan, or of the referral letter when a red flag was found."""
     kb = load_knowledge()
     fired = list(dict.fromkeys(f.rule for f in a.audit.firings))
+    line = {f.index: describe_fact(f) for f in a.audit.facts}
     firings = [{
         "order": f.order, "rule": f.rule, "title": f.title, "phase": f.phase,
-        "matched": "; ".join(_describe_fact(a, i) for i in f.matched) or "-",
-        "declared": "; ".join(_describe_fact(a, i) for i in f.declared) or "(nothing new)",
+        "matched": "; ".join(line[i] for i in f.matched) or "-",
+        "declared": "; ".join(line[i] for i in f.declared) or "(nothing new)",
     } for f in a.audit.firings]
     context: dict[str, Any] = {
         "a": a,
@@ -114,7 +107,6 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
                      and f.id != "hinge_unscreened"],
         "chart_rows": _chart_rows(a),
         "patterns": _merged(a.patterns),
-        "frequency_hint": "on the days each exercise gives",
         "log_columns": int(a.plan.review_weeks or kb.plan.review["weeks"])
         * int(kb.plan.log["sessions_per_week"]),
     }
