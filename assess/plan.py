@@ -150,6 +150,32 @@ def _aids(ex: Exercise, equipment: set[str]) -> tuple[str, ...]:
                  if not a.equipment or equipment.intersection(a.equipment))
 
 
+def _allocate(kb: KnowledgeBase, queues: dict[str, list[str]], block_order: list[str], *,
+              gentle: bool) -> tuple[dict[str, list[str]], list[Deferred]]:
+    """Round-robin over blocks in order (each block's first exercise, then each second...)
+    within the caps of rules/plan.yaml; what does not fit waits as a next step."""
+    max_total = int(kb.plan.session["max_exercises_gentle" if gentle else "max_exercises"])
+    max_block = int(kb.plan.session["max_per_block"])
+    session_full = f"a session holds {max_total} exercises at most" + (
+        " while the pain is severe or very recent" if gentle else "")
+    chosen: dict[str, list[str]] = defaultdict(list)
+    deferred: list[Deferred] = []
+    for rnd in range(max(map(len, queues.values()), default=0)):
+        for block in block_order:
+            queue = queues.get(block, [])
+            if rnd >= len(queue):
+                continue
+            ex_id = queue[rnd]
+            if rnd < max_block and sum(map(len, chosen.values())) < max_total:
+                chosen[block].append(ex_id)
+                continue
+            why = (f"the {block.replace('_', ' ')} block holds {max_block} exercises at a time"
+                   if rnd >= max_block else session_full)
+            deferred.append(Deferred(id=ex_id, name=kb.exercises[ex_id].name, block=block,
+                                     reason=f"waits for a later stage: {why}"))
+    return chosen, deferred
+
+
 def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
              assessed_on: dt.date) -> Plan:
     """Build the plan from a run: referral, or blocks within the session caps."""
@@ -193,27 +219,9 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     for ex_id in sorted(now, key=rank):
         queues[home[ex_id]].append(ex_id)
 
+    # The safety rules ask for a gentle start with severe or very recent pain.
     gentle = any(f.fields["mode"] == "gentle" for f in run.of("Session"))
-    max_total = int(kb.plan.session["max_exercises_gentle" if gentle else "max_exercises"])
-    max_block = int(kb.plan.session["max_per_block"])
-    chosen: dict[str, list[str]] = defaultdict(list)
-    deferred: list[Deferred] = []
-    # Round-robin over blocks in order: each block's first exercise, then each second...
-    for rnd in range(max(map(len, queues.values()), default=0)):
-        for block in block_order:
-            queue = queues.get(block, [])
-            if rnd >= len(queue):
-                continue
-            ex_id = queue[rnd]
-            total = sum(map(len, chosen.values()))
-            if rnd < max_block and total < max_total:
-                chosen[block].append(ex_id)
-            else:
-                why = (f"the {block.replace('_', ' ')} block holds {max_block} exercises at a time"
-                       if rnd >= max_block else f"a session holds {max_total} exercises at most"
-                       + (" while the pain is severe or very recent" if gentle else ""))
-                deferred.append(Deferred(id=ex_id, name=kb.exercises[ex_id].name, block=block,
-                                         reason=f"waits for a later stage: {why}"))
+    chosen, deferred = _allocate(kb, queues, block_order, gentle=gentle)
 
     have = set(equipment)
     blocks: list[Block] = []
@@ -246,8 +254,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
         blocks.append(Block(id=block_def.id, title=block_def.title, purpose=block_def.purpose,
                             emphasis=emphasis.get(block_def.id), exercises=tuple(items)))
 
-    sooner = "review_sooner" in advice_ids
-    weeks = int(kb.plan.review["sooner_weeks" if sooner else "weeks"]) if blocks else None
+    weeks = int(kb.plan.review["sooner_weeks" if gentle else "weeks"]) if blocks else None
     advice = tuple(kb.plan.advice[a] for a in dict.fromkeys(sorted(advice_ids)))
     return Plan(referral=False, reason=None, referral_detail=None, blocks=tuple(blocks),
                 deferred=tuple(deferred), advice=advice, stop_if=stop_if, review_weeks=weeks,
