@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -210,12 +210,20 @@ def intake(
     assess intake --measurements intake.yaml
     """
     with _errors():
+        from assess.errors import FieldProblem, InvalidInput
         from assess.intake_io import dump_intake, read_intake_file
         from assess.interview import interview_answers, interview_measurements
         from assess.models import validate_intake
         from assess.report import write_atomic
 
-        ask: Callable[[str], str] = out.input
+        def ask(prompt: str) -> str:
+            try:
+                return out.input(prompt)
+            except EOFError:
+                # Input ran out (a closed terminal or a short script): bad input, not a fault.
+                problem = FieldProblem("", "the input ended before the questionnaire was finished; "
+                                           "nothing was written")
+                raise InvalidInput("standard input", [problem]) from None
 
         def say(text: str) -> None:
             out.print(text, markup=False, highlight=False)

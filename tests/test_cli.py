@@ -174,6 +174,14 @@ def test_interactive_intake_end_to_end(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
 
 
+def test_input_that_ends_early_is_bad_input_not_a_fault(tmp_path: Path) -> None:
+    out = tmp_path / "intake.yaml"
+    result = invoke("intake", "-o", str(out), input="Jo\n41\n")
+    assert result.exit_code == 2
+    assert "the input ended before the questionnaire was finished" in result.stderr
+    assert "internal fault" not in result.stderr and not out.exists()
+
+
 def test_measurements_can_be_added_later(tmp_path: Path) -> None:
     doc = load_example("deadlift_lockout")
     lines = _scripted_answers(doc)
