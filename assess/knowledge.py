@@ -181,6 +181,7 @@ class PlanSettings(_Data):
     advice: dict[str, str]
     yellow_flags: dict[str, str]
     referrals: dict[str, Any]
+    clinician_only_findings: tuple[str, ...]
     findings: dict[str, str]
     patterns: dict[str, str]
 
@@ -307,6 +308,8 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
         for ref in (ex.progression, ex.substitute):
             if ref and ref not in kb.exercises:
                 problems.append(f"exercise {ex.id}: unknown exercise {ref}")
+    problems += [f"plan.yaml clinician_only_findings: no rule concludes {f}"
+                 for f in kb.plan.clinician_only_findings if f not in produced["finding"]]
     for finding in produced["finding"]:
         if finding not in kb.plan.findings:
             problems.append(f"finding {finding} has no plain-words text in plan.yaml")

@@ -103,8 +103,7 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "why_not": a.audit.why_not,
         "fired_rules": [{"id": r, "rationale": kb.rule(r).rationale, "source": str(kb.rule(r).source)}
                         for r in fired],
-        "findings": [f for f in a.findings if not f.id.endswith("unmeasured")
-                     and f.id != "hinge_unscreened"],
+        "findings": [f for f in a.findings if f.id not in kb.plan.clinician_only_findings],
         "chart_rows": _chart_rows(a),
         "patterns": _merged(a.patterns),
         "log_columns": int(a.plan.review_weeks or kb.plan.review["weeks"])
