@@ -11,7 +11,16 @@ from pydantic import BaseModel, ConfigDict
 
 from assess.engine import FactRecord, Firing, RunResult
 from assess.knowledge import KnowledgeBase, RuleDef
-from assess.plan import Plan
+from assess.plan_models import Plan
+from assess.rule_language import (
+    FindingAct,
+    FindingCond,
+    NotCond,
+    PatternAct,
+    PatternCond,
+    PrescribeAct,
+    is_var,
+)
 
 
 class _Out(BaseModel):
@@ -69,14 +78,24 @@ def _prescribers(kb: KnowledgeBase) -> dict[str, list[RuleDef]]:
     out: dict[str, list[RuleDef]] = {}
     for rule in kb.rules:
         for action in rule.then:
-            for ex in action.get("exercises", []):
-                if not str(ex).startswith("$"):
-                    out.setdefault(ex, []).append(rule)
+            if isinstance(action, PrescribeAct):
+                for ex in action.exercises:
+                    if not is_var(ex):
+                        out.setdefault(ex, []).append(rule)
     return out
 
 
 def _concluders(kb: KnowledgeBase, kind: str, name: str) -> list[RuleDef]:
-    return [r for r in kb.rules if any(a.get(kind) == name for a in r.then)]
+    cls = FindingAct if kind == "finding" else PatternAct
+    return [r for r in kb.rules if any(isinstance(a, cls) and a.head == name for a in r.then)]
+
+
+def exclusion_reason(kb: KnowledgeBase, fields: dict[str, Any]) -> str:
+    """An Exclude fact in words: the precaution and the movement, or the missing equipment."""
+    if fields["kind"] == "equipment":
+        return f"needs {fields['needs']}, which is not available"
+    precaution = kb.precautions[fields["precaution"]]
+    return f"{precaution.title.lower()}: no {kb.catalogue.tags[fields['tag']]}"
 
 
 def _present(run: RunResult, kind: str, name: str) -> bool:
@@ -88,9 +107,9 @@ def _missing(kb: KnowledgeBase, run: RunResult, rule: RuleDef) -> list[str]:
     """The findings or patterns a rule needed that this run did not conclude."""
     out = []
     for cond in rule.when:
-        for kind in ("pattern", "finding"):
-            name = cond.get(kind)
-            if isinstance(name, str) and name != "any" and not _present(run, kind, name):
+        if isinstance(cond, FindingCond | PatternCond):
+            kind, name = cond.key, cond.head
+            if not is_var(name) and name != "any" and not _present(run, kind, name):
                 text = kb.plan.patterns.get(name) or kb.plan.findings.get(name) or name
                 via = ", ".join(r.id for r in _concluders(kb, kind, name))
                 out.append(f"{kind} '{text}' was not found (concluded by {via})")
@@ -123,8 +142,13 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
         elif ex.id in excluded:
             facts = sorted(excluded[ex.id], key=lambda f: f.fields["kind"] != "safety")
             first = facts[0]
-            note(first.fields["kind"], "; ".join(f.fields["reason"] for f in facts),
-                 tuple(r for f in facts for r in f.by))
+            reasons = dict.fromkeys(exclusion_reason(kb, f.fields) for f in facts)
+            # The rules behind a safety exclusion are the screen that found the precaution
+            # and the safety rule that applied it.
+            behind = [r for f in facts for p in run.of("Precaution")
+                      if p.fields["id"] == f.fields["precaution"] for r in p.by]
+            note(first.fields["kind"], "; ".join(reasons),
+                 tuple(dict.fromkeys([*behind, *(r for f in facts for r in f.by)])))
         elif ex.id in deferred:
             note("deferred", deferred[ex.id].reason)
         elif ex.id in prescribed_later or (ex.id in before and before[ex.id].id in
@@ -156,8 +180,8 @@ def trace(kb: KnowledgeBase, facts: dict[int, AuditFact], firings: list[AuditFir
         rule = kb.rule(firing.rule)
         step: dict[str, Any] = {"rule": {"id": rule.id, "title": rule.title,
                                          "source": str(rule.source)}}
-        norms = [c["norm"] for c in rule.when if "norm" in c] + [
-            c["not"]["norm"] for c in rule.when if "not" in c and "norm" in c["not"]]
+        norms = [n for c in rule.when
+                 for n in [getattr(c.not_ if isinstance(c, NotCond) else c, "norm", None)] if n]
         if norms:
             step["norms"] = [f"{n}: {kb.norms[n].describe} ({kb.norms[n].source.strip()})"
                              for n in norms]

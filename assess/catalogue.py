@@ -3,33 +3,37 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from assess.knowledge import RuleDef, load_knowledge
 from assess.phases import SALIENCE
+from assess.rule_language import Condition, HaltAct, NotCond, PrescribeAct, SessionAct
 
 
 def _concludes(rule: RuleDef) -> str:
     parts = []
     for action in rule.then:
-        key = next(iter(action))
-        value = action[key]
-        if key == "prescribe":
-            parts.append(f"block {value}: " + ", ".join(map(str, action["exercises"])))
-        elif key == "session":
-            parts.append(f"a {value} session (fewer exercises)")
-        elif key == "halt":
+        if isinstance(action, PrescribeAct):
+            parts.append(f"block {action.prescribe}: " + ", ".join(action.exercises))
+        elif isinstance(action, SessionAct):
+            parts.append(f"a {action.session} session (fewer exercises)")
+        elif isinstance(action, HaltAct):
             parts.append("ends the run")
         else:
-            parts.append(f"{key} {value}")
+            extra = action.model_dump(exclude_none=True, by_alias=True)
+            extra.pop(action.key)
+            shown = "".join(f", {k} {v}" for k, v in extra.items())
+            parts.append(f"{action.key} {action.head}{shown}")
     return "; ".join(parts)
 
 
 def _conditions(rule: RuleDef) -> str:
-    def one(c: dict[str, Any]) -> str:
-        if "not" in c:
-            return "not (" + one(c["not"]) + ")"
-        return " ".join(f"{k}={v}" for k, v in c.items())
+    def one(c: Condition) -> str:
+        if isinstance(c, NotCond):
+            return "not (" + one(c.not_) + ")"
+        fields = c.model_dump(exclude_none=True, by_alias=True)
+        head = fields.pop(c.key)
+        rest = "".join(f" {k}={list(v) if isinstance(v, tuple) else v}" for k, v in fields.items())
+        return f"{c.key}={head}{rest}"
 
     return " and ".join(one(c) for c in rule.when)
 

@@ -19,6 +19,18 @@ from typing import Any
 from assess.knowledge import KnowledgeBase, RuleDef, load_knowledge
 from assess.phases import SALIENCE
 from assess.questionnaire import battery
+from assess.rule_language import (
+    AnswerCond,
+    Condition,
+    DerivedCond,
+    HaltAct,
+    MeasureCond,
+    MeasurePairCond,
+    NotCond,
+    PrescribeAct,
+    ReferralAct,
+    is_var,
+)
 
 
 def _import_experta() -> Any:
@@ -41,9 +53,10 @@ ex = _import_experta()
 from experta.strategies import DepthStrategy  # noqa: E402 - after the compatibility alias
 
 KINDS = (
-    "Answer", "Measure", "Finding", "Pattern", "Referral", "YellowFlag", "Prescribe",
-    "Exclude", "Tag", "Unavailable", "Substitute", "Progression", "Advice", "Lead", "Emphasis",
-    "Session",
+    "Answer", "Derived", "Measure", "Finding", "Pattern", "Referral", "YellowFlag", "Precaution",
+    "Prescribe", "Exclude", "Caution", "Tag", "Unavailable", "Substitute", "Regression",
+    "Progression", "Restricts", "Modifies", "Care", "Advice", "Lead", "Emphasis", "Session",
+    "Review", "Letter", "NotScreened",
 )
 FACT_TYPES: dict[str, type] = {k: type(k, (ex.Fact,), {}) for k in KINDS}
 # Fields every declared fact of a kind carries, with defaults, so that the same
@@ -51,19 +64,12 @@ FACT_TYPES: dict[str, type] = {k: type(k, (ex.Fact,), {}) for k in KINDS}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "Finding": {"side": "none", "about": ""},
     "Pattern": {"side": "none", "basis": "derived"},
+    "Precaution": {"side": "none"},
     "Prescribe": {"side": "none", "step": "now"},
+    "Exclude": {"precaution": "", "tag": "", "needs": ""},
+    "Caution": {"tag": ""},
     "Emphasis": {"side": "none"},
 }
-# The condition keyword -> (fact kind, field its value fills).
-COND_KIND = {
-    "answer": ("Answer", "item"), "measure": ("Measure", "test"), "finding": ("Finding", "id"),
-    "pattern": ("Pattern", "id"), "referral": ("Referral", "reason"),
-    "yellow_flag": ("YellowFlag", "id"), "prescribed": ("Prescribe", "exercise"),
-    "tag": ("Tag", "tag"), "unavailable": ("Unavailable", "exercise"),
-    "substitute": ("Substitute", "exercise"), "excluded": ("Exclude", "exercise"),
-    "progression": ("Progression", "exercise"),
-}
-
 
 # A step that adds derived bindings before a rule's conclusions are built.
 Derive = Callable[[dict[str, Any]], None]
@@ -108,19 +114,23 @@ class RunResult:
 
 def _value(spec: Any) -> Any:
     """A literal, or a MATCH binding for a `$name`."""
-    if isinstance(spec, str) and spec.startswith("$"):
+    if is_var(spec):
         return getattr(ex.MATCH, spec[1:])
     return spec
 
 
 def _resolve(spec: Any, bindings: dict[str, Any]) -> Any:
-    if isinstance(spec, str) and spec.startswith("$"):
+    if is_var(spec):
         return bindings[spec[1:]]
     return spec
 
 
+def _number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 class _Compiler:
-    """Turns the rules' `when`/`then` data into experta patterns and actions."""
+    """Turns the rules' typed `when`/`then` into experta patterns and fact declarations."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
@@ -131,7 +141,7 @@ class _Compiler:
         derive: list[Derive] = []
         bound_value = False
         for i, cond in enumerate(rule.when):
-            if "measure_pair" in cond:
+            if isinstance(cond, MeasurePairCond):
                 ces.extend(self._pair(cond, i))
                 derive.append(_worse_side(f"l{i}", f"r{i}"))
                 continue
@@ -140,38 +150,36 @@ class _Compiler:
             ces.append(ce)
         return ces, derive
 
-    def _one(self, cond: dict[str, Any], *, negated: bool, bind_value: bool) -> tuple[Any, bool]:
-        if "not" in cond:
-            inner, _ = self._one(cond["not"], negated=True, bind_value=False)
+    def _one(self, cond: Condition, *, negated: bool, bind_value: bool) -> tuple[Any, bool]:
+        if isinstance(cond, NotCond):
+            inner, _ = self._one(cond.not_, negated=True, bind_value=False)
             return ex.NOT(inner), False
-        key = next(k for k in cond if k in COND_KIND)
-        kind, main = COND_KIND[key]
-        fields: dict[str, Any] = {}
-        if cond[key] != "any":
-            fields[main] = _value(cond[key])
+        fields = {name: _value(spec) for name, spec in cond.field_specs().items()}
         binds_value = False
-        for name, spec in cond.items():
-            if name in (key, "norm", "is", "includes"):
-                continue
-            fields[name] = _value(spec)
-        if kind == "Measure" and not negated and "side" not in cond and cond[key] in self.bilateral:
+        if isinstance(cond, MeasureCond) and not negated and cond.side is None \
+                and cond.measure in self.bilateral:
             fields["side"] = ex.MATCH.side
-        if "is" in cond:
-            fields["value"] = cond["is"]
-        if "includes" in cond:
-            fields["value"] = cond["includes"]
-        if "norm" in cond:
-            norm = self.kb.norms[cond["norm"]]
-            test = ex.P(lambda v, n=norm: _number(v) and n.met(v))
-            if bind_value and not negated:
-                fields["value"] = ex.MATCH.value & test
-                binds_value = True
-            else:
-                fields["value"] = test
-        return FACT_TYPES[kind](**fields), binds_value
+        if isinstance(cond, AnswerCond | MeasureCond | DerivedCond):
+            test = None
+            if cond.is_ is not None:
+                fields["value"] = _value(cond.is_)
+            elif isinstance(cond, AnswerCond) and cond.includes is not None:
+                fields["value"] = _value(cond.includes)
+            elif cond.any_of is not None:
+                test = ex.P(lambda v, options=frozenset(cond.any_of): v in options)
+            elif cond.norm is not None:
+                norm = self.kb.norms[cond.norm]
+                test = ex.P(lambda v, n=norm: _number(v) and n.met(v))
+            if test is not None:
+                if bind_value and not negated:
+                    fields["value"] = ex.MATCH.value & test
+                    binds_value = True
+                else:
+                    fields["value"] = test
+        return FACT_TYPES[cond.fact](**fields), binds_value
 
-    def _pair(self, cond: dict[str, Any], i: int) -> list[Any]:
-        norm = self.kb.norms[cond["norm"]]
+    def _pair(self, cond: MeasurePairCond, i: int) -> list[Any]:
+        norm = self.kb.norms[cond.norm]
         left, right = f"l{i}", f"r{i}"
 
         def differs(**kw: float) -> bool:
@@ -183,53 +191,46 @@ class _Compiler:
         )
         measure = FACT_TYPES["Measure"]
         return [
-            measure(test=cond["measure_pair"], side="left", value=getattr(ex.MATCH, left)),
-            measure(test=cond["measure_pair"], side="right", value=getattr(ex.MATCH, right)),
+            measure(test=cond.measure_pair, side="left", value=getattr(ex.MATCH, left)),
+            measure(test=cond.measure_pair, side="right", value=getattr(ex.MATCH, right)),
             ex.TEST(differs),
         ]
 
     def declarations(self, rule: RuleDef, bindings: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
         """The facts a rule's `then` declares, given its bindings."""
         for action in rule.then:
-            if "finding" in action or "pattern" in action:
-                kind = "Finding" if "finding" in action else "Pattern"
-                yield kind, {"id": action[kind.lower()], **{
-                    k: _resolve(v, bindings) for k, v in action.items() if k != kind.lower()}}
-            elif "referral" in action:
-                yield "Referral", {
-                    "reason": action["referral"], "urgency": action["urgency"],
-                    "reported": action["reported"].format_map(bindings),
-                }
-            elif "yellow_flag" in action:
-                yield "YellowFlag", {"id": action["yellow_flag"]}
-            elif "prescribe" in action:
-                for n, exercise in enumerate(action["exercises"], start=1):
+            if isinstance(action, HaltAct):
+                continue
+            if isinstance(action, PrescribeAct):
+                for n, exercise in enumerate(action.exercises, start=1):
                     fields = {
                         "exercise": _resolve(exercise, bindings),
-                        "block": _resolve(action["prescribe"], bindings),
-                        "order": _resolve(action.get("order", n), bindings),
+                        "block": _resolve(action.prescribe, bindings),
+                        "order": _resolve(action.order if action.order is not None else n, bindings),
                     }
                     for opt in ("side", "step"):
-                        if opt in action:
-                            fields[opt] = _resolve(action[opt], bindings)
+                        value = getattr(action, opt)
+                        if value is not None:
+                            fields[opt] = _resolve(value, bindings)
                     yield "Prescribe", fields
-            elif "exclude" in action:
-                yield "Exclude", {
-                    "exercise": _resolve(action["exclude"], bindings), "kind": action["kind"],
-                    "reason": action["reason"].format_map(bindings),
-                }
-            elif "advice" in action:
-                yield "Advice", {"id": action["advice"]}
-            elif "session" in action:
-                yield "Session", {"mode": action["session"]}
-            elif "lead" in action:
-                yield "Lead", {"block": action["lead"]}
-            elif "emphasis" in action:
-                yield "Emphasis", {"block": action["emphasis"], "side": _resolve(action["side"], bindings)}
+                continue
+            if isinstance(action, ReferralAct):
+                yield "Referral", {"reason": action.referral, "urgency": action.urgency,
+                                   "reported": action.reported.format_map(bindings)}
+                continue
+            # Every other conclusion declares its fields as written (variables resolved);
+            # the naming key fills the field named in FACT_FIELD.
+            data = action.model_dump(exclude_none=True, by_alias=True)
+            head = data.pop(action.key)
+            fields = {FACT_FIELD.get(action.key, "id"): _resolve(head, bindings)}
+            fields.update({k: _resolve(v, bindings) for k, v in data.items()})
+            yield action.fact, fields
 
 
-def _number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+# The fact field that a conclusion's naming key fills, where it is not `id`.
+FACT_FIELD = {"exclude": "exercise", "caution": "exercise", "advice": "id", "lead": "block",
+              "emphasis": "block", "session": "mode", "review": "reason", "letter": "id",
+              "not_screened": "screen"}
 
 
 def _worse_side(left: str, right: str) -> Derive:
@@ -312,7 +313,7 @@ class _Recorder(KnowledgeEngine):  # type: ignore[misc]
 
 
 def _action(compiler: _Compiler, rule: RuleDef, derive: list[Derive]) -> Callable[..., None]:
-    halts = any("halt" in a for a in rule.then)
+    halts = any(isinstance(a, HaltAct) for a in rule.then)
 
     def action(engine: _Recorder, **bindings: Any) -> None:
         for step in derive:

@@ -10,10 +10,24 @@ from assess.questionnaire import battery
 FactSpec = tuple[str, dict[str, Any]]
 
 
+def _age_at_onset(answers: dict[str, Any]) -> float | None:
+    # Years, to one decimal: the inflammatory back-pain screen asks whether the pain began
+    # before a given age, which the client is not asked directly.
+    age, weeks = answers.get("age"), answers.get("pain_onset_weeks")
+    if age is None or weeks is None:
+        return None
+    return round(float(age) - float(weeks) / 52.1775, 1)
+
+
+# Values computed from the answers, each named here and checked by knowledge_checks.
+DERIVED = {"age_at_onset": _age_at_onset}
+
+
 def intake_facts(intake: dict[str, Any]) -> list[FactSpec]:
-    """Answers and measurements of a validated intake (as a plain dict) as facts."""
+    """Answers, derived values and measurements of a validated intake (a plain dict) as facts."""
     facts: list[FactSpec] = []
-    for item, value in intake["answers"].items():
+    answers = intake["answers"]
+    for item, value in answers.items():
         if value is None or isinstance(value, dict):
             continue
         if isinstance(value, list):
@@ -23,6 +37,10 @@ def intake_facts(intake: dict[str, Any]) -> list[FactSpec]:
                          if not isinstance(v, dict))
         else:
             facts.append(("Answer", {"item": item, "value": value}))
+    for name, compute in DERIVED.items():
+        derived = compute(answers)
+        if derived is not None:
+            facts.append(("Derived", {"name": name, "value": derived}))
     tests = battery().by_id()
     for test_id, entry in (intake.get("measurements") or {}).items():
         if entry is None:
@@ -32,12 +50,14 @@ def intake_facts(intake: dict[str, Any]) -> list[FactSpec]:
             if entry.get(side) is not None:
                 facts.append(("Measure", {"test": test_id,
                                           "side": "single" if side == "value" else side,
-                                          "value": entry[side]}))
+                                          "value": entry[side],
+                                          "method": entry.get("method") or "unrecorded"}))
     return facts
 
 
 def catalogue_facts(kb: KnowledgeBase, equipment: list[str]) -> list[FactSpec]:
-    """What the catalogue says of each exercise, and what this person's equipment rules out."""
+    """What the catalogue says of each exercise, what each precaution restricts or changes,
+    and what this person's equipment rules out."""
     have = set(equipment)
     facts: list[FactSpec] = []
     for ex in kb.exercises.values():
@@ -46,7 +66,13 @@ def catalogue_facts(kb: KnowledgeBase, equipment: list[str]) -> list[FactSpec]:
             facts.append(("Progression", {"exercise": ex.id, "next": ex.progression}))
         if ex.substitute:
             facts.append(("Substitute", {"exercise": ex.id, "by": ex.substitute}))
+        if ex.regression.exercise:
+            facts.append(("Regression", {"exercise": ex.id, "by": ex.regression.exercise}))
+        facts.extend(("Care", {"exercise": ex.id, "precaution": p}) for p in ex.care)
         if ex.equipment and not have.intersection(ex.equipment):
             needs = " or ".join(e.replace("_", " ") for e in ex.equipment)
             facts.append(("Unavailable", {"exercise": ex.id, "needs": needs}))
+    for pid, precaution in kb.precautions.items():
+        facts.extend(("Restricts", {"precaution": pid, "tag": t}) for t in precaution.excludes)
+        facts.extend(("Modifies", {"precaution": pid, "tag": t}) for t in precaution.modifies)
     return facts

@@ -71,8 +71,9 @@ def _measurement_model(test: RomTest) -> type[BaseModel]:
 def intake_model() -> type[BaseModel]:
     """The pydantic model of a whole intake file, built once from the definitions."""
     q = questionnaire()
-    intake_id: Any = _LITERAL[f"{q.id}/{q.version}"]
-    battery_id: Any = _LITERAL[f"{battery().id}/{battery().version}"]
+    intake_id: Any = _LITERAL[tuple(f"{q.id}/{v}" for v in (q.version, *q.accepts))]
+    b = battery()
+    battery_id: Any = _LITERAL[tuple(f"{b.id}/{v}" for v in (b.version, *b.accepts))]
     answers = create_model(  # type: ignore[call-overload]
         "Answers",
         __config__=_STRICT,
@@ -154,7 +155,19 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts)
 
 
-def _questionnaire_problems(answers: object) -> list[FieldProblem]:
+def declared_version(data: dict[str, Any]) -> str:
+    """The questionnaire version a file was written for; a file that names none is read as
+    the oldest version still accepted, so that files from before a version stay valid."""
+    q = questionnaire()
+    declared = data.get("questionnaire")
+    if isinstance(declared, str) and declared.startswith(f"{q.id}/"):
+        version = declared.removeprefix(f"{q.id}/")
+        if version in (q.version, *q.accepts):
+            return version
+    return q.oldest
+
+
+def _questionnaire_problems(answers: object, version: str) -> list[FieldProblem]:
     """What pydantic cannot see: requiredness under enableWhen, and exclusive options."""
     if not isinstance(answers, dict):
         return []
@@ -164,9 +177,8 @@ def _questionnaire_problems(answers: object) -> list[FieldProblem]:
         given = answers.get(item.linkId)
         enabled = item.enabled(answers)
         if not enabled and given is not None:
-            why = "; ".join(f"{c.question} {c.operator} {c.answer}" for c in item.enableWhen)
-            problems.append(FieldProblem(path, f"not asked unless {why}; remove it"))
-        elif enabled and item.required and given is None:
+            problems.append(FieldProblem(path, f"not asked unless {item.enable_text()}; remove it"))
+        elif enabled and item.required_in(version) and given is None:
             problems.append(FieldProblem(path, "required"))
         if item.exclusiveOption and isinstance(given, list) and len(given) > 1 \
                 and item.exclusiveOption in given:
@@ -191,7 +203,7 @@ def validate_intake(data: object, *, source: str = "intake") -> BaseModel:
     except ValidationError as exc:
         problems.extend(FieldProblem(_path(e["loc"]), describe_error(e)) for e in exc.errors())
     seen = {p.path for p in problems}
-    problems.extend(p for p in _questionnaire_problems(data.get("answers"))
+    problems.extend(p for p in _questionnaire_problems(data.get("answers"), declared_version(data))
                     if p.path not in seen)
     if problems or model is None:
         raise InvalidInput(source, sorted(problems, key=lambda p: p.path))

@@ -19,7 +19,8 @@ from assess.audit import Audit, build_audit
 from assess.intake_io import read_intake_file
 from assess.knowledge import KnowledgeBase
 from assess.models import validate_intake
-from assess.plan import Plan, assemble
+from assess.plan import assemble, precautions_of
+from assess.plan_models import Plan, PrecautionOut
 from assess.questionnaire import battery, questionnaire
 
 
@@ -56,6 +57,7 @@ class Assessment(BaseModel):
     findings: tuple[Item, ...]
     patterns: tuple[Item, ...]
     yellow_flags: tuple[Item, ...]
+    precautions: tuple[PrecautionOut, ...] = ()
     plan: Plan
     audit: Audit
 
@@ -112,6 +114,7 @@ def assess_intake(data: object, *, source: str = "intake",
         findings=items("Finding", kb.plan.findings),
         patterns=items("Pattern", kb.plan.patterns),
         yellow_flags=items("YellowFlag", kb.plan.yellow_flags),
+        precautions=precautions_of(kb, run),
         plan=plan,
         audit=build_audit(kb, run, plan),
     )

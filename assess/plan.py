@@ -8,98 +8,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from assess.engine import FactRecord, RunResult
-from assess.knowledge import Exercise, KnowledgeBase
-
-Side = Literal["left", "right", "both", "none"]
-
-
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class NextStep(_Out):
-    id: str
-    name: str
-    when: str
-
-
-class PlannedExercise(_Out):
-    id: str
-    name: str
-    block: str
-    side: Side
-    emphasis: Literal["left", "right"] | None
-    dose: str
-    frequency: str
-    dose_source: str
-    start: str
-    cues: tuple[str, ...]
-    aids: tuple[str, ...]
-    feel: str
-    why: str
-    rules: tuple[str, ...]
-    next_step: NextStep | None
-    regression: str
-    figure: str
-    source: str
-
-
-class Block(_Out):
-    id: str
-    title: str
-    purpose: str
-    emphasis: Literal["left", "right"] | None
-    exercises: tuple[PlannedExercise, ...]
-
-
-class Deferred(_Out):
-    id: str
-    name: str
-    block: str
-    reason: str
-
-
-class ReferralReason(_Out):
-    reason: str
-    text: str
-    reported: str
-    urgency: str
-    rule: str
-
-
-class Referral(_Out):
-    urgency: str
-    label: str
-    action: str
-    reasons: tuple[ReferralReason, ...]
-    source: str
-
-
-class Plan(_Out):
-    referral: bool
-    reason: str | None
-    referral_detail: Referral | None
-    blocks: tuple[Block, ...]
-    deferred: tuple[Deferred, ...]
-    advice: tuple[str, ...]
-    stop_if: tuple[str, ...]
-    review_weeks: int | None
-    review_date: dt.date | None
-
-    def exercise_ids(self) -> list[str]:
-        return [e.id for b in self.blocks for e in b.exercises]
+from assess.knowledge import KnowledgeBase
+from assess.knowledge_models import Exercise
+from assess.plan_models import (
+    Block,
+    ClinicianReview,
+    Deferred,
+    LeftOut,
+    Letter,
+    NextStep,
+    Plan,
+    PlannedExercise,
+    PrecautionOut,
+    Referral,
+    ReferralReason,
+    ReviewReason,
+    Side,
+)
 
 
 def _referral(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
     reasons = sorted(
         (ReferralReason(
             reason=r.fields["reason"],
-            text=kb.plan.referrals["reasons"][r.fields["reason"]],
+            text=kb.plan.referrals.reasons[r.fields["reason"]],
             reported=r.fields["reported"],
             urgency=r.fields["urgency"],
             rule=r.by[0],
@@ -108,7 +42,7 @@ def _referral(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
     )
     top = kb.plan.urgency(reasons[0].urgency)
     return Referral(urgency=reasons[0].urgency, label=top.label, action=top.action,
-                    reasons=tuple(reasons), source=kb.plan.referrals["source"])
+                    reasons=tuple(reasons), source=kb.plan.referrals.source)
 
 
 def merge_sides(sides: set[str]) -> Side:
@@ -122,27 +56,46 @@ def merge_sides(sides: set[str]) -> Side:
     return "none"
 
 
-def _why(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord]) -> str:
-    """One line: the patterns (in plain words) that the prescribing rules matched."""
+def _matched(run: RunResult, prescribes: list[FactRecord], kind: str) -> list[FactRecord]:
+    """Facts of `kind` that the rules prescribing an exercise matched, following substitutions
+    back to the exercise they replaced."""
     by_index = {f.index: f for f in run.facts}
     declared_by = {i: f for f in run.firings for i in f.declared}
-    reasons: list[str] = []
-    for p in prescribes:
-        firing = declared_by.get(p.index)
-        if firing is None:
+    out: list[FactRecord] = []
+    seen: set[int] = set()
+    todo = [p.index for p in prescribes]
+    while todo:
+        index = todo.pop()
+        firing = declared_by.get(index)
+        if firing is None or index in seen:
             continue
+        seen.add(index)
         for idx in firing.matched:
             fact = by_index[idx]
-            if fact.kind == "Pattern":
-                text = kb.plan.patterns.get(fact.fields["id"], fact.fields["id"])
-                if fact.fields.get("basis") == "reported":
-                    text += " (from your answers; a trial)"
-                reasons.append(text)
-            elif fact.kind == "Exclude":
-                reasons.append(f"in place of {kb.exercises[fact.fields['exercise']].name}")
+            if fact.kind == kind:
+                out.append(fact)
+            elif fact.kind == "Prescribe":
+                todo.append(idx)
+    return out
+
+
+def _why(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord]) -> str:
+    """One line: the patterns (in plain words) that the prescribing rules matched."""
+    reasons: list[str] = []
+    for fact in _matched(run, prescribes, "Pattern"):
+        text = kb.plan.patterns.get(fact.fields["id"], fact.fields["id"])
+        if fact.fields.get("basis") == "reported":
+            text += " (from your answers; a trial)"
+        reasons.append(text)
     unique = list(dict.fromkeys(reasons))
     return "For: " + "; ".join(unique) if unique else "Prescribed by " + ", ".join(
         sorted({r for p in prescribes for r in p.by}))
+
+
+def _instead_of(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord]) -> str | None:
+    """The exercise this one stands in for, when a substitution put it in the plan."""
+    replaced = [f.fields["exercise"] for f in _matched(run, prescribes, "Exclude")]
+    return kb.exercises[replaced[0]].name if replaced else None
 
 
 def _aids(ex: Exercise, equipment: set[str]) -> tuple[str, ...]:
@@ -154,8 +107,9 @@ def _allocate(kb: KnowledgeBase, queues: dict[str, list[str]], block_order: list
               gentle: bool) -> tuple[dict[str, list[str]], list[Deferred]]:
     """Round-robin over blocks in order (each block's first exercise, then each second...)
     within the caps of rules/plan.yaml; what does not fit waits as a next step."""
-    max_total = int(kb.plan.session["max_exercises_gentle" if gentle else "max_exercises"])
-    max_block = int(kb.plan.session["max_per_block"])
+    session = kb.plan.session
+    max_total = session.max_exercises_gentle if gentle else session.max_exercises
+    max_block = session.max_per_block
     session_full = f"a session holds {max_total} exercises at most" + (
         " while the pain is severe or very recent" if gentle else "")
     chosen: dict[str, list[str]] = defaultdict(list)
@@ -176,28 +130,118 @@ def _allocate(kb: KnowledgeBase, queues: dict[str, list[str]], block_order: list
     return chosen, deferred
 
 
+def precautions_of(kb: KnowledgeBase, run: RunResult) -> tuple[PrecautionOut, ...]:
+    """The precautions that apply, one per id with its sides merged, in the data file's order."""
+    facts: dict[str, list[FactRecord]] = defaultdict(list)
+    for f in run.of("Precaution"):
+        facts[f.fields["id"]].append(f)
+    order = list(kb.precautions)
+    out = []
+    for pid in sorted(facts, key=order.index):
+        data = kb.precautions[pid]
+        out.append(PrecautionOut(
+            id=pid, title=data.title, text=" ".join(data.client.split()),
+            side=merge_sides({f.fields["side"] for f in facts[pid]}),
+            rules=tuple(sorted({r for f in facts[pid] for r in f.by})),
+            excludes=data.excludes, sign_off=data.sign_off, source=str(data.source)))
+    return tuple(out)
+
+
+def _left_out(kb: KnowledgeBase, run: RunResult, excluded: dict[str, list[FactRecord]],
+              planned: set[str]) -> tuple[LeftOut, ...]:
+    """Exercises the rules would have given (now or as a next step) that a precaution left out:
+    the client is told not to do them, and why, in the catalogue's words where it has some."""
+    candidates = {f.fields["exercise"] for f in run.of("Prescribe") if f.fields["step"] in ("now", "later")}
+    out = []
+    for ex_id in sorted(candidates - planned, key=list(kb.exercises).index):
+        safety = [f for f in excluded.get(ex_id, []) if f.fields["kind"] == "safety"]
+        if not safety:
+            continue
+        ex = kb.exercises[ex_id]
+        tags = dict.fromkeys(kb.catalogue.tags[f.fields["tag"]] for f in safety)
+        why = ex.when_excluded or "It involves " + "; ".join(tags) + "."
+        out.append(LeftOut(id=ex_id, name=ex.name, why=" ".join(why.split()),
+                           precautions=tuple(dict.fromkeys(f.fields["precaution"] for f in safety))))
+    return tuple(out)
+
+
+def _cautions(kb: KnowledgeBase, run: RunResult) -> dict[str, list[str]]:
+    """Card instructions by exercise: a precaution's change for a tag, or the exercise's own care."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for f in run.of("Caution"):
+        ex_id, pid, tag = f.fields["exercise"], f.fields["precaution"], f.fields["tag"]
+        text = kb.precautions[pid].modifies[tag] if tag else kb.exercises[ex_id].care[pid]
+        text = " ".join(text.split())
+        if text not in out[ex_id]:
+            out[ex_id].append(text)
+    return out
+
+
+def _review(kb: KnowledgeBase, run: RunResult, precautions: tuple[PrecautionOut, ...]) -> ClinicianReview:
+    reasons = [ReviewReason(id=p.id, kind="precaution", text=p.title, rules=p.rules)
+               for p in precautions if p.sign_off]
+    for f in run.of("Review"):
+        reasons.append(ReviewReason(id=f.fields["reason"], kind="history",
+                                    text=kb.plan.review_reasons[f.fields["reason"]], rules=f.by))
+    screens = list(kb.plan.screens)
+    for f in sorted(run.of("NotScreened"), key=lambda f: screens.index(f.fields["screen"])):
+        screen = f.fields["screen"]
+        if any(r.id == screen and r.kind == "not_screened" for r in reasons):
+            continue
+        reasons.append(ReviewReason(id=screen, kind="not_screened",
+                                    text=f"Not screened: {kb.plan.screens[screen]}", rules=f.by))
+    return ClinicianReview(required=bool(reasons), reasons=tuple(reasons))
+
+
+def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...]) -> tuple[Letter, ...]:
+    because: dict[str, list[str]] = defaultdict(list)
+    for p in precautions:
+        letter = kb.precautions[p.id].letter
+        if letter:
+            because[letter].append(p.title)
+    return tuple(Letter(id=lid, to=kb.plan.letters[lid].to, reason=kb.plan.letters[lid].reason,
+                        because=tuple(titles), source=kb.plan.letters[lid].source)
+                 for lid, titles in because.items())
+
+
+def _regression(kb: KnowledgeBase, ex: Exercise, excluded: set[str]) -> tuple[str, str | None]:
+    """The card's "too hard?" line: never an exercise the rules left out."""
+    target = ex.regression.exercise
+    if target is None:
+        return ex.regression.text or "", None
+    if target in excluded:
+        return kb.plan.regression_fallback, None
+    return f"Go back to {kb.exercises[target].name}.", target
+
+
 def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
              assessed_on: dt.date) -> Plan:
     """Build the plan from a run: referral, or blocks within the session caps."""
-    stop_if = tuple(kb.plan.stop_if["items"])
+    precautions = precautions_of(kb, run)
+    stop_if = tuple(dict.fromkeys((*kb.plan.stop_if.items,
+                                   *(" ".join(i.split()) for p in precautions
+                                     for i in kb.precautions[p.id].stop_if))))
     advice_ids = [f.fields["id"] for f in run.of("Advice")]
     refs = run.of("Referral")
+    review = _review(kb, run, precautions)
     if refs:
         # A red flag means a referral and no exercise, whatever else fired.
         detail = _referral(kb, refs)
         reason = "; ".join(dict.fromkeys(r.text for r in detail.reasons))
         return Plan(referral=True, reason=reason,
                     referral_detail=detail, blocks=(), deferred=(), advice=(),
-                    stop_if=stop_if, review_weeks=None, review_date=None)
+                    stop_if=stop_if, clinician_review=review, review_weeks=None, review_date=None)
 
-    excluded = {f.fields["exercise"] for f in run.of("Exclude")}
+    excluded_facts: dict[str, list[FactRecord]] = defaultdict(list)
+    for f in run.of("Exclude"):
+        excluded_facts[f.fields["exercise"]].append(f)
+    excluded = set(excluded_facts)
     now: dict[str, list[FactRecord]] = defaultdict(list)
     later: dict[str, list[FactRecord]] = defaultdict(list)
     for p in run.of("Prescribe"):
-        if p.fields["exercise"] in excluded:
+        if p.fields["exercise"] in excluded or p.fields["step"] not in ("now", "later"):
             continue
         (now if p.fields["step"] == "now" else later)[p.fields["exercise"]].append(p)
-
     default_order = [b.id for b in kb.plan.blocks]
     leads = {f.fields["block"] for f in run.of("Lead")}
     block_order = sorted(default_order, key=lambda b: (b not in leads, default_order.index(b)))
@@ -212,8 +256,11 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
 
     def rank(ex_id: str) -> tuple[int, int, str]:
         listed = priority[home[ex_id]]
-        # Substitutes may land in a block that does not list them: after the listed ones.
-        first = listed.index(ex_id) if ex_id in listed else len(listed)
+        # A substitute takes the place of the exercise it replaces; anything else a block
+        # does not list comes after the listed ones.
+        replaced = [f.fields["exercise"] for f in _matched(run, now[ex_id], "Exclude")]
+        key = next((r for r in replaced if r in listed), ex_id)
+        first = listed.index(key) if key in listed else len(listed)
         return first, min(f.fields["order"] for f in now[ex_id]), ex_id
 
     for ex_id in sorted(now, key=rank):
@@ -224,6 +271,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     chosen, deferred = _allocate(kb, queues, block_order, gentle=gentle)
 
     have = set(equipment)
+    cautions = _cautions(kb, run)
     blocks: list[Block] = []
     for block_def in sorted(kb.plan.blocks, key=lambda b: block_order.index(b.id)):
         if not chosen.get(block_def.id):
@@ -242,20 +290,26 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                 merged = merge_sides({f.fields["side"] for f in facts})
                 side = "both" if merged == "none" else merged
             emph = emphasis.get(block_def.id)
+            regression, regression_id = _regression(kb, ex, excluded)
             items.append(PlannedExercise(
                 id=ex.id, name=ex.name, block=block_def.id, side=side,
                 emphasis=emph if side == "both" else None,
                 dose=ex.dose.summary(), frequency=ex.dose.frequency, dose_source=ex.dose.source,
                 start=ex.start, cues=ex.cues, aids=_aids(ex, have), feel=ex.feel,
                 why=_why(kb, run, facts), rules=tuple(sorted({r for f in facts for r in f.by})),
-                next_step=nxt, regression=ex.regression, figure=ex.figure,
-                source=f"{ex.seed}: \"{ex.passage}\"",
+                next_step=nxt, regression=regression, regression_id=regression_id,
+                cautions=tuple(cautions.get(ex_id, ())), instead_of=_instead_of(kb, run, facts),
+                figure=ex.figure, source=f"{ex.seed}: \"{ex.passage}\"",
             ))
         blocks.append(Block(id=block_def.id, title=block_def.title, purpose=block_def.purpose,
                             emphasis=emphasis.get(block_def.id), exercises=tuple(items)))
 
-    weeks = int(kb.plan.review["sooner_weeks" if gentle else "weeks"]) if blocks else None
+    review_settings = kb.plan.review
+    weeks = (review_settings.sooner_weeks if gentle else review_settings.weeks) if blocks else None
     advice = tuple(kb.plan.advice[a] for a in dict.fromkeys(sorted(advice_ids)))
+    planned = {e.id for b in blocks for e in b.exercises}
     return Plan(referral=False, reason=None, referral_detail=None, blocks=tuple(blocks),
-                deferred=tuple(deferred), advice=advice, stop_if=stop_if, review_weeks=weeks,
+                deferred=tuple(deferred), left_out=_left_out(kb, run, excluded_facts, planned),
+                advice=advice, stop_if=stop_if, letters=_letters(kb, precautions),
+                clinician_review=review, review_weeks=weeks,
                 review_date=assessed_on + dt.timedelta(weeks=weeks) if weeks else None)

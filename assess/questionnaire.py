@@ -23,13 +23,22 @@ class EnableWhen(_Definition):
 
     question: str
     operator: Literal["=", "!=", "exists"]
-    answer: bool | int | float | str | None = None
+    answer: bool | int | float | str
+
+    @model_validator(mode="after")
+    def _exists_takes_a_boolean(self) -> EnableWhen:
+        if self.operator == "exists" and not isinstance(self.answer, bool):
+            raise ValueError(f"enableWhen on {self.question}: exists takes true or false")
+        return self
 
     def holds(self, value: object) -> bool:
-        """Whether an answer `value` to `question` enables the item (repeats: any answer)."""
+        """Whether an answer `value` to `question` enables the item (repeats: any answer).
+
+        As in FHIR, a question with no answer meets only `exists: false`."""
+        answered = value is not None and value != []
         if self.operator == "exists":
-            return value is not None and value != []
-        if value is None:
+            return answered is self.answer
+        if not answered:
             return False
         values = value if isinstance(value, list) else [value]
         if self.operator == "=":
@@ -53,6 +62,10 @@ class Item(_Definition):
     maxValue: float | None = None
     maxLength: int | None = None
     enableWhen: tuple[EnableWhen, ...] = ()
+    enableBehavior: Literal["all", "any"] = "all"
+    # The questionnaire version that added this item: a file written for an earlier version
+    # is still valid without it (the rules then report the item as not screened).
+    since: str | None = None
     item: tuple[Item, ...] = ()
 
     @model_validator(mode="after")
@@ -66,8 +79,29 @@ class Item(_Definition):
         return self
 
     def enabled(self, answers: dict[str, object]) -> bool:
-        """FHIR's default enableBehavior (all): every condition must hold."""
-        return all(cond.holds(answers.get(cond.question)) for cond in self.enableWhen)
+        """FHIR enableBehavior: every condition must hold (all), or one of them (any)."""
+        if not self.enableWhen:
+            return True
+        results = (cond.holds(answers.get(cond.question)) for cond in self.enableWhen)
+        return all(results) if self.enableBehavior == "all" else any(results)
+
+    def enable_text(self) -> str:
+        """When the item is asked, in words (for "not asked unless ...")."""
+        def one(c: EnableWhen) -> str:
+            if c.operator == "exists":
+                return f"{c.question} is {'answered' if c.answer else 'not answered'}"
+            return f"{c.question} {c.operator} {c.answer}"
+
+        joiner = " and " if self.enableBehavior == "all" else " or "
+        return joiner.join(one(c) for c in self.enableWhen)
+
+    def required_in(self, version: str) -> bool:
+        """Whether a file written for questionnaire `version` must answer this item."""
+        return self.required and (self.since is None or _version(version) >= _version(self.since))
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
 
 
 class Questionnaire(_Definition):
@@ -75,8 +109,15 @@ class Questionnaire(_Definition):
 
     id: str
     version: str
+    # Earlier versions whose files are still accepted: every item they had is unchanged.
+    accepts: tuple[str, ...] = ()
     title: str
     item: tuple[Item, ...]
+
+    @property
+    def oldest(self) -> str:
+        """The version a file that names none is read as (the earliest still accepted)."""
+        return min((self.version, *self.accepts), key=_version)
 
     @model_validator(mode="after")
     def _unique_and_resolvable(self) -> Questionnaire:
@@ -143,6 +184,7 @@ class Battery(_Definition):
 
     id: str
     version: str
+    accepts: tuple[str, ...] = ()
     title: str
     tests: tuple[RomTest, ...]
 

@@ -106,8 +106,7 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "findings": [f for f in a.findings if f.id not in kb.plan.clinician_only_findings],
         "chart_rows": _chart_rows(a),
         "patterns": _merged(a.patterns),
-        "log_columns": int(a.plan.review_weeks or kb.plan.review["weeks"])
-        * int(kb.plan.log["sessions_per_week"]),
+        "log_columns": (a.plan.review_weeks or kb.plan.review.weeks) * kb.plan.log.sessions_per_week,
     }
     if a.plan.referral:
         detail = a.plan.referral_detail

@@ -1,4 +1,9 @@
-"""Hypothesis strategies for valid intakes, derived from the questionnaire definitions."""
+"""Hypothesis strategies for valid intakes, derived from the questionnaire definitions.
+
+Answers that lead somewhere rare (a red flag, a hip replacement, a pregnancy) are drawn
+often enough that every screen is exercised, and rarely enough that most intakes still
+reach the plan.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +16,35 @@ from assess.questionnaire import Item, RomTest, battery, questionnaire
 
 # A red-flag question answered "yes" ends the assessment; keep them rare so that most
 # generated intakes reach the rules below screening, while every flag still occurs.
-RARE_YES = st.integers(0, 59).map(lambda n: n == 0)
-# Most clients are adults between 20 and 50; the full range still occurs.
-AGES = st.one_of(st.integers(20, 49), st.integers(20, 49), st.integers(12, 110))
+# Hypothesis favours small and boundary values, so "yes" is an arbitrary middle value.
+RARE_YES = st.integers(0, 59).map(lambda n: n == 37)
+# A precaution-screen "yes" is common enough to meet every screen often.
+SCREEN_YES = st.integers(0, 3).map(lambda n: n == 2)
+# A first episode at the ages the screens turn on is a red flag, so it is kept as rare.
+SCREEN_BOOLEANS = {"fragility_fracture", "walking_aid", "leg_numbness_tingling", "leg_weakness",
+                   "first_episode"}
+# Choices whose first option is "nothing to screen": drawn half the time.
+SCREEN_CHOICES = {"hip_replacement", "pregnancy_status"}
+# Most clients are adults between 20 and 50; the full range still occurs, and the ages the
+# screens turn on (under 20, 65 and over) are drawn on purpose.
+AGES = st.one_of(st.integers(20, 49), st.integers(20, 49), st.integers(12, 19), st.integers(65, 110),
+                 st.integers(12, 110))
+# Versions an intake file may declare; None is a file that declares none (read leniently).
+VERSIONS = [None, "1.0.0", "1.1.0"]
 
 
 def _answer(draw: st.DrawFn, item: Item) -> Any:
     if item.type == "boolean":
-        return draw(RARE_YES if item.linkId.startswith("rf_") else st.booleans())
+        if item.linkId.startswith("rf_"):
+            return draw(RARE_YES)
+        return draw(SCREEN_YES if item.linkId in SCREEN_BOOLEANS else st.booleans())
     if item.linkId == "age":
         return draw(AGES)
+    if item.linkId == "falls_last_year":
+        return draw(st.sampled_from([0, 0, 0, 1, 2, 5]))
     if item.type == "integer":
-        return draw(st.integers(int(item.minValue or 0), int(item.maxValue or 100)))
+        low, high = int(item.minValue or 0), int(item.maxValue or 100)
+        return draw(st.one_of(st.integers(low, min(high, low + 40)), st.integers(low, high)))
     if item.type == "decimal":
         return draw(st.floats(item.minValue, item.maxValue, allow_nan=False))
     if item.type == "string":
@@ -30,6 +52,8 @@ def _answer(draw: st.DrawFn, item: Item) -> Any:
                             min_size=1, max_size=min(item.maxLength or 40, 40)))
     if item.type == "choice":
         options = list(item.answerOption or ())
+        if item.linkId in SCREEN_CHOICES and draw(st.booleans()):
+            return options[0]
         if not item.repeats:
             return draw(st.sampled_from(options))
         if item.exclusiveOption and draw(st.integers(0, 5)) == 0:
@@ -48,12 +72,15 @@ def _strategy(item: Item) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def answers(draw: st.DrawFn) -> dict[str, Any]:
+def answers(draw: st.DrawFn, version: str | None = None) -> dict[str, Any]:
+    """Answers valid for a file declaring `version` (None: declares none)."""
+    read_as = version or questionnaire().oldest
     out: dict[str, Any] = {}
     for item in questionnaire().answerable():
         if not item.enabled(out):
             continue
-        if item.required or draw(st.booleans()):
+        # Items a file need not answer are left out a third of the time (not screened).
+        if item.required_in(read_as) or draw(st.integers(0, 2)) > 0:
             out[item.linkId] = _answer(draw, item)
     return out
 
@@ -62,7 +89,7 @@ def _measure(draw: st.DrawFn, test: RomTest) -> Any:
     if draw(st.integers(0, 6)) == 0:
         return None  # explicitly not tested
     if test.type == "boolean":
-        return draw(st.booleans())
+        return draw(SCREEN_YES) if test.instrument == ("clinical",) else draw(st.booleans())
     return draw(st.floats(test.min, test.max, allow_nan=False).map(lambda v: round(v, 1)))
 
 
@@ -75,17 +102,23 @@ def measurements(draw: st.DrawFn) -> dict[str, Any] | None:
         if draw(st.integers(0, 5)) == 0:
             continue
         sides = ("left", "right") if test.bilateral else ("value",)
-        out[test.id] = {side: _measure(draw, test) for side in sides}
+        entry: dict[str, Any] = {side: _measure(draw, test) for side in sides}
+        if len(test.instrument) > 1 and draw(st.booleans()):
+            entry["method"] = draw(st.sampled_from(test.instrument))
+        out[test.id] = entry
     return out
 
 
 @st.composite
 def intakes(draw: st.DrawFn) -> dict[str, Any]:
     """A realistic valid intake document, as a file would hold it."""
+    version = draw(st.sampled_from(VERSIONS))
     doc: dict[str, Any] = {
         "date": draw(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))).isoformat(),
-        "answers": draw(answers()),
+        "answers": draw(answers(version)),
     }
+    if version:
+        doc["questionnaire"] = f"{questionnaire().id}/{version}"
     m = draw(measurements())
     if m is not None:
         doc["measurements"] = m

@@ -119,7 +119,7 @@ def test_explain_shows_how_and_why_not(tmp_path: Path) -> None:
     assert how.exit_code == 0 and "HOW" in how.stdout and "RX-HNG-01" in how.stdout
     assert "hinge_dowel_contact" in how.stdout
     why = invoke("explain", str(js), "--exercise", "jefferson_curl")
-    assert "WHY NOT" in why.stdout and "SAF-JC-01" in why.stdout
+    assert "WHY NOT" in why.stdout and "PRE-BI-01" in why.stdout
     full = invoke("explain", str(js))
     assert full.exit_code == 0 and "rule firings" in full.stdout
     bad = invoke("explain", str(js), "--exercise", "moonwalk")

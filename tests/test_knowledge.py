@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from assess.knowledge import KnowledgeBase, RuleDef, cross_check, load_knowledge
+from assess.knowledge import KnowledgeBase, RuleDef, load_knowledge
+from assess.knowledge_checks import cross_check
 from assess.phases import DECISION_PHASES
+from assess.rule_language import AnswerCond, PrescribeAct, is_var
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -34,9 +36,9 @@ def test_the_knowledge_base_is_consistent() -> None:
 
 def test_a_decision_rule_comparing_a_number_is_caught() -> None:
     bad = KB.rules[0].model_copy(update={"id": "CLS-BAD-01", "phase": "classify",
-                                         "when": ({"answer": "pain_now", "norm": "severe_pain"},)})
-    broken = KnowledgeBase.model_validate({**KB.model_dump(), "modules": [
-        {**KB.modules[0].model_dump(), "rules": [*KB.modules[0].rules, bad]}, *KB.modules[1:]]})
+                                         "when": (AnswerCond(answer="pain_now", norm="severe_pain"),)})
+    first = KB.modules[0].model_copy(update={"rules": (*KB.modules[0].rules, bad)})
+    broken = KB.model_copy(update={"modules": (first, *KB.modules[1:])})
     assert any("CLS-BAD-01: a decision rule compares a number" in p for p in cross_check(broken))
 
 
@@ -54,13 +56,13 @@ def _plain(text: str) -> str:
 
 
 def _reachable(kb: KnowledgeBase) -> set[str]:
-    direct = {str(ex) for r in kb.rules for a in r.then for ex in a.get("exercises", [])
-              if not str(ex).startswith("$")}
+    direct = {ex for r in kb.rules for a in r.then if isinstance(a, PrescribeAct)
+              for ex in a.exercises if not is_var(ex)}
     seen = set(direct)
     frontier = list(direct)
     while frontier:
         ex = kb.exercises[frontier.pop()]
-        for nxt in (ex.progression, ex.substitute):
+        for nxt in (ex.progression, ex.substitute, ex.regression.exercise):
             if nxt and nxt not in seen:
                 seen.add(nxt)
                 frontier.append(nxt)

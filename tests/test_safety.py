@@ -1,16 +1,20 @@
-"""Safety invariants over random valid intakes (hypothesis), checked with their own oracles.
+"""Safety invariants over random valid intakes (hypothesis), each checked with its own oracle.
 
-Each oracle reads the raw answers directly, not the engine's findings, so a rule that
-failed to fire cannot hide itself.
+The oracle (tests/oracle.py) reads the raw answers directly, not the engine's findings, so a
+rule that failed to fire cannot hide itself. `safety_violations` is shared with the bench,
+which runs it over 10,000 intakes and prints the count (it must be 0).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from conftest import NOW
+from golden import client_exercises
 from hypothesis import event, given, settings
 from markupsafe import escape
+from oracle import forbidden_tags, red_flag, sign_off_expected, unscreened
 from strategies import intakes
 
 from assess.knowledge import load_knowledge
@@ -18,72 +22,84 @@ from assess.pipeline import Assessment, assess_intake
 from assess.report import render_html
 
 KB = load_knowledge()
-RED_FLAGS = [i for i in (
-    "rf_bladder_bowel", "rf_saddle_numbness", "rf_sexual_dysfunction", "rf_both_legs",
-    "rf_progressive_weakness", "rf_gait", "rf_cancer_history", "rf_weight_loss", "rf_night_pain",
-    "rf_no_improvement", "rf_fever", "rf_immunosuppression", "rf_iv_drug_use",
-    "rf_recent_infection", "rf_major_trauma")]
+# CI explores a few hundred intakes for the safety invariants; the long profile goes deeper.
+SAFETY_EXAMPLES = max(300, settings().max_examples)
 
 
-def red_flag(answers: dict[str, Any]) -> bool:
-    if any(answers.get(i) is True for i in RED_FLAGS):
-        return True
-    if answers.get("rf_minor_trauma") and (answers.get("rf_osteoporosis") or answers.get("rf_steroids")):
-        return True
-    age = answers["age"]
-    return bool(answers.get("first_episode")) and (
-        age >= KB.norms["cancer_age_over"].at_least or age < KB.norms["cancer_age_under"].below)
+def safety_violations(doc: dict[str, Any], a: Assessment) -> list[str]:
+    """Every way this assessment breaks a safety invariant; [] when it keeps them all."""
+    answers = doc["answers"]
+    out: list[str] = []
+    readable = client_exercises(a)
 
+    # A red flag always means a referral and no exercise at all.
+    if a.plan.referral is not red_flag(answers):
+        out.append(f"referral {a.plan.referral} but red flag {red_flag(answers)}")
+    if a.plan.referral:
+        if readable or a.plan.blocks or a.plan.deferred or a.plan.left_out:
+            out.append("a referral with exercises")
+        return out
 
-def planned(a: Assessment) -> list[str]:
-    """Every exercise a client could be told to do: the plan and its next steps."""
+    # No exercise a client reads carries a tag that an applicable screen rules out.
+    for screen, tags in forbidden_tags(doc).items():
+        bad = sorted(e for e in readable if tags & set(KB.exercises[e].tags))
+        if bad:
+            carried = sorted(tags & {t for e in bad for t in KB.exercises[e].tags})
+            out.append(f"{screen}: {bad} carry {carried}")
+    # What the client is told to leave out is never also given.
+    both = {x.id for x in a.plan.left_out} & readable
+    if both:
+        out.append(f"left out and given: {sorted(both)}")
+    # A screen that needs a clinician makes the plan need one; a missing screen is reported.
+    if sign_off_expected(doc) and not a.plan.clinician_review.required:
+        out.append(f"no review after {sign_off_expected(doc)}")
+    reported = {r.id for r in a.plan.clinician_review.reasons if r.kind == "not_screened"}
+    if unscreened(doc) and not reported:
+        out.append(f"{unscreened(doc)} missing but not reported as not screened")
+    # A straight leg raise that brings on leg pain is never read as hamstring length.
+    slr = (doc.get("measurements") or {}).get("slr_reproduces_leg_pain") or {}
+    for side in ("left", "right"):
+        read_as_hamstrings = any(f.id == "hamstring_restriction" and f.side == side for f in a.findings)
+        if slr.get(side) is True and read_as_hamstrings:
+            out.append(f"straight leg raise read as hamstring length on the {side} despite leg pain")
+    # Nothing that needs equipment the person does not have.
+    have = set(answers["equipment"])
+    for ex_id in readable - {e.regression_id for b in a.plan.blocks for e in b.exercises}:
+        needs = KB.exercises[ex_id].equipment
+        if needs and not have & set(needs):
+            out.append(f"{ex_id} needs {needs}, has {sorted(have)}")
+    # No exercise twice in one plan, and the session cap holds.
     ids = a.plan.exercise_ids()
-    ids += [e.next_step.id for b in a.plan.blocks for e in b.exercises if e.next_step]
-    return ids
+    if len(ids) != len(set(ids)):
+        out.append(f"an exercise twice: {ids}")
+    gentle = any(p.id in ("severe_pain", "very_recent_onset") for p in a.precautions)
+    cap = KB.plan.session.max_exercises_gentle if gentle else KB.plan.session.max_exercises
+    if len(ids) > cap:
+        out.append(f"{len(ids)} exercises, cap {cap}")
+    return out
 
 
-def tagged(tag: str) -> set[str]:
-    return {e.id for e in KB.exercises.values() if tag in e.tags}
+# What the client is told NOT to do: the "left out" list and "(instead of ...)" notes.
+_NOT_TO_DO = re.compile(r'<ul class="small left-out">.*?</ul>|<span class="instead-of">.*?</span>', re.S)
 
 
+def client_text_violations(a: Assessment) -> list[str]:
+    """Names of excluded exercises anywhere in the client's pages, outside what they are told
+    not to do (the clinician appendix is left out of this rendering)."""
+    text = _NOT_TO_DO.sub("", render_html(a, with_audit=False))
+    excluded = {w.exercise for w in a.audit.why_not if w.kind == "safety"}
+    return [f"{KB.exercises[e].name!r} is in the client's text" for e in sorted(excluded)
+            if str(escape(KB.exercises[e].name)) in text]
+
+
+@settings(max_examples=SAFETY_EXAMPLES)
 @given(intakes())
 def test_safety_invariants(doc: dict[str, Any]) -> None:
     a = assess_intake(doc, now=NOW)
-    event("referral" if a.plan.referral else f"{len(a.plan.exercise_ids())} exercises")
-    answers = doc["answers"]
-    exercises = planned(a)
-
-    # A red flag always means a referral and no exercise at all.
-    assert a.plan.referral is red_flag(answers)
-    if a.plan.referral:
-        assert exercises == [] and a.plan.blocks == () and a.plan.deferred == ()
-
-    # A back injury (or surgery) never gets loaded spinal flexion (the Jefferson curl).
-    if answers.get("back_injury") or answers.get("back_surgery"):
-        assert not set(exercises) & tagged("loaded_spinal_flexion")
-
-    # Severe or very recent pain: no loaded progressions and no hanging work.
-    severe = answers["pain_now"] >= KB.norms["severe_pain"].at_least
-    onset = answers.get("pain_onset_weeks")
-    recent = onset is not None and onset < KB.norms["very_recent_onset"].below
-    if severe or recent:
-        assert not set(exercises) & (tagged("loaded") | tagged("hanging"))
-
-    # Older adults new to training: no hanging or barbell work.
-    experienced = answers["training_experience"] in ("1_to_3_years", "over_3_years")
-    if answers["age"] >= KB.norms["older_adult"].at_least and not experienced:
-        assert not set(exercises) & (tagged("hanging") | tagged("barbell"))
-
-    # Nothing that needs equipment the person does not have.
-    have = set(answers["equipment"])
-    for ex_id in exercises:
-        needs = KB.exercises[ex_id].equipment
-        assert not needs or have & set(needs), f"{ex_id} needs {needs}, has {have}"
-
-    # No exercise twice in one plan, and the session cap holds.
-    assert len(a.plan.exercise_ids()) == len(set(a.plan.exercise_ids()))
-    cap = KB.plan.session["max_exercises_gentle" if severe or recent else "max_exercises"]
-    assert len(a.plan.exercise_ids()) <= cap
+    event("referral" if a.plan.referral else f"{len(a.precautions)} precautions")
+    for screen in forbidden_tags(doc):
+        event(f"screen {screen}")
+    assert safety_violations(doc, a) + client_text_violations(a) == []
 
 
 @given(intakes())

@@ -1,0 +1,278 @@
+"""The data files of rules/ other than the rule modules: norms, exercises, precautions, plan.
+
+Every model forbids unknown keys, so a misspelt setting fails when the knowledge base
+loads, not on the one path that happens to read it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# How sure a figure is: taken from a secondary summary, not confirmed against the primary
+# text, or a value the software needs that no source sets (to be approved by a clinician).
+Caveat = Literal["secondary", "unverified", "design_choice"]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Data):
+    """Where a rule's knowledge comes from: a seed passage, a reference, or both."""
+
+    seed: str | None = None
+    passage: str | None = None
+    ref: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Source:
+        if not (self.seed or self.ref):
+            raise ValueError("a source needs a seed or a ref")
+        if self.passage and not self.seed:
+            raise ValueError("a passage quotes a seed: name the seed")
+        return self
+
+    def __str__(self) -> str:
+        parts = []
+        if self.seed:
+            parts.append(f"{self.seed}: \"{self.passage}\"" if self.passage else self.seed)
+        if self.ref:
+            parts.append(self.ref)
+        return "; ".join(parts)
+
+
+class Norm(_Data):
+    """A threshold with its source; exactly one comparison."""
+
+    below: float | None = None
+    at_least: float | None = None
+    above: float | None = None
+    at_most: float | None = None
+    unit: str
+    finding: str
+    source: str
+    caveats: tuple[Caveat, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_comparison(self) -> Norm:
+        if sum(x is not None for x in (self.below, self.at_least, self.above, self.at_most)) != 1:
+            raise ValueError("a norm needs exactly one of below, at_least, above, at_most")
+        return self
+
+    @property
+    def limit(self) -> float:
+        value = next(v for v in (self.below, self.at_least, self.above, self.at_most) if v is not None)
+        return value
+
+    @property
+    def low_is_flagged(self) -> bool:
+        """Whether values under the limit meet the norm (a 'limited' norm)."""
+        return self.below is not None or self.at_most is not None
+
+    def met(self, value: float) -> bool:
+        if self.below is not None:
+            return value < self.below
+        if self.at_least is not None:
+            return value >= self.at_least
+        if self.above is not None:
+            return value > self.above
+        assert self.at_most is not None
+        return value <= self.at_most
+
+    @property
+    def describe(self) -> str:
+        words = {"below": "below", "at_least": "or more", "above": "above", "at_most": "or less"}
+        for key, word in words.items():
+            value = getattr(self, key)
+            if value is not None:
+                number = f"{value:g} {self.unit}"
+                return f"{word} {number}" if key in ("below", "above") else f"{number} {word}"
+        raise AssertionError("unreachable: validated to hold one comparison")
+
+
+class Dose(_Data):
+    sets: str | None = None
+    reps: str | None = None
+    hold: str | None = None
+    time: str | None = None
+    frequency: str
+    source: str
+
+    def summary(self) -> str:
+        parts = []
+        if self.sets and self.reps:
+            parts.append(f"{self.sets} sets x {self.reps}")
+        elif self.sets:
+            parts.append(f"{self.sets} sets")
+        elif self.reps:
+            parts.append(self.reps)
+        if self.hold:
+            parts.append(f"hold {self.hold}")
+        if self.time:
+            parts.append(self.time)
+        return ", ".join(parts)
+
+
+class Aid(_Data):
+    name: str
+    equipment: tuple[str, ...]
+    how: str
+
+
+class Regression(_Data):
+    """What to do when an exercise is too hard: another catalogue exercise (which the safety
+    rules check like any other), or a smaller version of the same one (no new movement)."""
+
+    exercise: str | None = None
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Regression:
+        if (self.exercise is None) == (self.text is None):
+            raise ValueError("a regression is either an exercise or a text")
+        return self
+
+
+class Exercise(_Data):
+    """One exercise of the catalogue."""
+
+    id: str
+    name: str
+    seed: str
+    passage: str
+    target: str
+    position: str
+    figure: str
+    stage: int
+    side_specific: bool
+    equipment: tuple[str, ...]
+    tags: tuple[str, ...]
+    # Why a borderline tag was given or withheld, for the clinician who reviews the tags.
+    tag_notes: str | None = None
+    dose: Dose
+    start: str
+    cues: tuple[str, ...]
+    feel: str
+    aids: tuple[Aid, ...] = ()
+    progression: str | None
+    progression_when: str | None = None
+    regression: Regression
+    substitute: str | None = None
+    # Shown to the client when a precaution leaves this exercise out.
+    when_excluded: str | None = None
+    # The exercise's own "with care" instruction under a precaution (precaution id -> text).
+    care: dict[str, str] = Field(default_factory=dict)
+
+
+class Position(_Data):
+    """A start position: its plain words and the tags every exercise starting there carries."""
+
+    text: str
+    implies: tuple[str, ...] = ()
+
+
+class Catalogue(_Data):
+    name: str
+    tags: dict[str, str]
+    positions: dict[str, Position]
+    exercises: tuple[Exercise, ...]
+
+
+class Precaution(_Data):
+    """What a precaution means: what it rules out (by tag), what it changes, who must see it."""
+
+    title: str
+    client: str
+    excludes: tuple[str, ...] = ()
+    modifies: dict[str, str] = Field(default_factory=dict)
+    sign_off: bool = False
+    letter: str | None = None
+    stop_if: tuple[str, ...] = ()
+    source: Source
+    caveats: tuple[Caveat, ...] = ()
+    note: str | None = None
+
+
+class Precautions(_Data):
+    name: str
+    precautions: dict[str, Precaution]
+
+
+class BlockDef(_Data):
+    id: str
+    title: str
+    purpose: str
+    priority: tuple[str, ...]
+
+
+class Urgency(_Data):
+    rank: int
+    label: str
+    action: str
+
+
+class Referrals(_Data):
+    urgency: dict[str, Urgency]
+    source: str
+    reasons: dict[str, str]
+
+
+class Letter(_Data):
+    """A routine onward referral that goes with the plan."""
+
+    to: str
+    reason: str
+    source: str
+
+
+class SessionSettings(_Data):
+    max_exercises: int
+    max_per_block: int
+    max_exercises_gentle: int
+    source: str
+
+
+class LogSettings(_Data):
+    sessions_per_week: int
+    source: str
+
+
+class ReviewSettings(_Data):
+    weeks: int
+    sooner_weeks: int
+    source: str
+
+
+class StopIf(_Data):
+    source: str
+    items: tuple[str, ...]
+
+
+class PlanSettings(_Data):
+    name: str
+    session: SessionSettings
+    log: LogSettings
+    review: ReviewSettings
+    stop_if: StopIf
+    blocks: tuple[BlockDef, ...]
+    advice: dict[str, str]
+    yellow_flags: dict[str, str]
+    referrals: Referrals
+    letters: dict[str, Letter]
+    review_reasons: dict[str, str]
+    screens: dict[str, str]
+    regression_fallback: str
+    clinician_only_findings: tuple[str, ...]
+    findings: dict[str, str]
+    patterns: dict[str, str]
+
+    def urgency(self, key: str) -> Urgency:
+        return self.referrals.urgency[key]
+
+
+class RuleSetInfo(_Data):
+    name: str
+    version: str
+    modules: tuple[str, ...]

@@ -1,0 +1,140 @@
+"""What an assessment concludes for the client: the plan (or referral), its precautions, and
+what a clinician must review. Plain frozen models: no engine, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Side = Literal["left", "right", "both", "none"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class NextStep(_Out):
+    id: str
+    name: str
+    when: str
+
+
+class PlannedExercise(_Out):
+    id: str
+    name: str
+    block: str
+    side: Side
+    emphasis: Literal["left", "right"] | None
+    dose: str
+    frequency: str
+    dose_source: str
+    start: str
+    cues: tuple[str, ...]
+    aids: tuple[str, ...]
+    feel: str
+    why: str
+    rules: tuple[str, ...]
+    next_step: NextStep | None
+    regression: str
+    regression_id: str | None = None
+    # Instructions printed on the card because of a precaution (hold a support, with care).
+    cautions: tuple[str, ...] = ()
+    # The exercise this one replaces when that one was left out (shown as "instead of").
+    instead_of: str | None = None
+    figure: str
+    source: str
+
+
+class Block(_Out):
+    id: str
+    title: str
+    purpose: str
+    emphasis: Literal["left", "right"] | None
+    exercises: tuple[PlannedExercise, ...]
+
+
+class Deferred(_Out):
+    id: str
+    name: str
+    block: str
+    reason: str
+
+
+class LeftOut(_Out):
+    """An exercise the rules would have given but a precaution left out, told to the client."""
+
+    id: str
+    name: str
+    why: str
+    precautions: tuple[str, ...]
+
+
+class ReferralReason(_Out):
+    reason: str
+    text: str
+    reported: str
+    urgency: str
+    rule: str
+
+
+class Referral(_Out):
+    urgency: str
+    label: str
+    action: str
+    reasons: tuple[ReferralReason, ...]
+    source: str
+
+
+class Letter(_Out):
+    """A routine onward referral that goes with the plan."""
+
+    id: str
+    to: str
+    reason: str
+    because: tuple[str, ...]
+    source: str
+
+
+class ReviewReason(_Out):
+    id: str
+    kind: Literal["precaution", "history", "not_screened"]
+    text: str
+    rules: tuple[str, ...]
+
+
+class ClinicianReview(_Out):
+    required: bool
+    reasons: tuple[ReviewReason, ...]
+
+
+class PrecautionOut(_Out):
+    """A precaution that applies to this client: what it means and what it rules out."""
+
+    id: str
+    title: str
+    text: str
+    side: Side
+    rules: tuple[str, ...]
+    excludes: tuple[str, ...]
+    sign_off: bool
+    source: str
+
+
+class Plan(_Out):
+    referral: bool
+    reason: str | None
+    referral_detail: Referral | None
+    blocks: tuple[Block, ...]
+    deferred: tuple[Deferred, ...]
+    left_out: tuple[LeftOut, ...] = ()
+    advice: tuple[str, ...]
+    stop_if: tuple[str, ...]
+    letters: tuple[Letter, ...] = ()
+    clinician_review: ClinicianReview = ClinicianReview(required=False, reasons=())
+    review_weeks: int | None
+    review_date: dt.date | None
+
+    def exercise_ids(self) -> list[str]:
+        return [e.id for b in self.blocks for e in b.exercises]

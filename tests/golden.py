@@ -1,0 +1,142 @@
+"""The golden-case format: an intake (an example, or an example with answers changed) and
+what its assessment must hold, with the source of the expected answer.
+
+    name: ...                   # what the case is
+    source: ...                 # where the expected answer comes from
+    example: deadlift_lockout   # the intake as it is, or:
+    base: deadlift_lockout      # an example with these changes:
+    answers: {...}              #   answers set (null removes one)
+    measurements: {...}         #   tests set (each test replaced whole)
+    questionnaire: null         #   top-level keys set (null removes one)
+    expect: {...}               # see check() for every key; `absent` is not in the session,
+                                #   `never` is nowhere a client reads (next steps, regressions)
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import NOW, ROOT, load_example
+
+from assess.knowledge import KnowledgeBase
+from assess.pipeline import Assessment, assess_intake
+
+CASES = Path(__file__).parent / "cases"
+
+
+def case_paths() -> list[Path]:
+    return sorted(CASES.rglob("*.yaml"))
+
+
+def load_case(path: Path) -> dict[str, Any]:
+    case: dict[str, Any] = yaml.safe_load(path.read_text())
+    return case
+
+
+def intake_of(case: dict[str, Any]) -> dict[str, Any]:
+    doc = copy.deepcopy(load_example(case.get("example") or case["base"]))
+    for key, value in (case.get("answers") or {}).items():
+        if value is None:
+            doc["answers"].pop(key, None)
+        else:
+            doc["answers"][key] = value
+    if "measurements" in case:
+        if case["measurements"] is None:
+            doc.pop("measurements", None)
+        else:
+            doc.setdefault("measurements", {}).update(case["measurements"])
+    for key in ("questionnaire", "battery", "date"):
+        if key in case:
+            if case[key] is None:
+                doc.pop(key, None)
+            else:
+                doc[key] = case[key]
+    return doc
+
+
+def assess_case(case: dict[str, Any]) -> Assessment:
+    return assess_intake(intake_of(case), source=case.get("name", "case"), now=NOW)
+
+
+def client_exercises(a: Assessment) -> set[str]:
+    """Every exercise a client is told to do: the session, next steps, regressions and the
+    exercises waiting for a later session."""
+    ids = set(a.plan.exercise_ids()) | {d.id for d in a.plan.deferred}
+    for block in a.plan.blocks:
+        for e in block.exercises:
+            if e.next_step:
+                ids.add(e.next_step.id)
+            if e.regression_id:
+                ids.add(e.regression_id)
+    return ids
+
+
+def check(kb: KnowledgeBase, a: Assessment, expect: dict[str, Any]) -> None:
+    """Assert every expectation a case states (each key optional)."""
+    findings = {f.id for f in a.findings}
+    sided = {f"{f.id}/{f.side}" for f in a.findings if f.side in ("left", "right")}
+    patterns = {p.id for p in a.patterns}
+    in_plan = a.plan.exercise_ids()
+    by_id = {e.id: e for b in a.plan.blocks for e in b.exercises}
+    fired = {f.rule for f in a.audit.firings}
+    readable = client_exercises(a)
+
+    if "referral" in expect:
+        assert a.plan.referral is expect["referral"]
+    if "urgency" in expect:
+        assert a.plan.referral_detail is not None
+        assert a.plan.referral_detail.urgency == expect["urgency"]
+    if expect.get("findings_exact"):
+        assert findings == set(expect["findings"])
+    elif "findings" in expect:
+        assert set(expect["findings"]) <= findings | sided, set(expect["findings"]) - findings - sided
+    assert not set(expect.get("not_findings", [])) & (findings | sided)
+    if "patterns" in expect:
+        assert patterns == set(expect["patterns"])
+    assert set(expect.get("present", [])) <= set(in_plan), set(expect.get("present", [])) - set(in_plan)
+    assert not set(expect.get("absent", [])) & set(in_plan), set(expect.get("absent", [])) & set(in_plan)
+    assert not set(expect.get("never", [])) & readable, set(expect.get("never", [])) & readable
+    for ex, side in expect.get("sides", {}).items():
+        assert by_id[ex].side == side
+    for block, side in expect.get("emphasis", {}).items():
+        assert next(b for b in a.plan.blocks if b.id == block).emphasis == side
+    for ex, kind in expect.get("excluded", {}).items():
+        assert any(w.exercise == ex and w.kind == kind for w in a.audit.why_not), ex
+    for ex, nxt in expect.get("next_step", {}).items():
+        assert by_id[ex].next_step is not None and by_id[ex].next_step.id == nxt
+    for advice in expect.get("advice", []):
+        assert kb.plan.advice[advice] in a.plan.advice
+    if "first_block" in expect:
+        assert a.plan.blocks[0].id == expect["first_block"]
+    if "max_exercises" in expect:
+        assert len(in_plan) <= expect["max_exercises"]
+    if "review_weeks" in expect:
+        assert a.plan.review_weeks == expect["review_weeks"]
+    if "rules" in expect:
+        assert set(expect["rules"]) <= fired, set(expect["rules"]) - fired
+    assert not set(expect.get("not_rules", [])) & fired, set(expect.get("not_rules", [])) & fired
+    if "precautions" in expect:
+        assert {p.id for p in a.precautions} == set(expect["precautions"])
+    for tag in expect.get("no_tags", []):
+        tagged = {e for e in readable if tag in kb.exercises[e].tags}
+        assert not tagged, f"{tag}: {tagged}"
+    if "review_required" in expect:
+        assert a.plan.clinician_review.required is expect["review_required"]
+    reasons = {r.id for r in a.plan.clinician_review.reasons}
+    assert set(expect.get("review", [])) <= reasons, set(expect.get("review", [])) - reasons
+    if "letters" in expect:
+        assert {letter.id for letter in a.plan.letters} == set(expect["letters"])
+    left = {x.id for x in a.plan.left_out}
+    assert set(expect.get("left_out", [])) <= left, set(expect.get("left_out", [])) - left
+    for ex, text in expect.get("cautions", {}).items():
+        assert any(text in c for c in by_id[ex].cautions), (ex, by_id[ex].cautions)
+    for ex, text in expect.get("instead_of", {}).items():
+        assert by_id[ex].instead_of == text
+    if not in_plan:
+        assert a.plan.review_date is None
+
+
+__all__ = ["ROOT", "assess_case", "case_paths", "check", "client_exercises", "intake_of", "load_case"]

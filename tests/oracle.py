@@ -1,0 +1,163 @@
+"""An independent reading of the precaution screens, straight from the raw answers.
+
+The rules in rules/ decide through the engine; this module decides the same questions in
+plain Python so that the property tests compare two implementations. Thresholds come from
+rules/norms.yaml (the numbers are data); the logic of each screen is written out here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assess.knowledge import load_knowledge
+
+KB = load_knowledge()
+NORMS = KB.norms
+
+RED_FLAGS = (
+    "rf_bladder_bowel", "rf_saddle_numbness", "rf_sexual_dysfunction", "rf_both_legs",
+    "rf_progressive_weakness", "rf_gait", "rf_cancer_history", "rf_weight_loss", "rf_night_pain",
+    "rf_no_improvement", "rf_fever", "rf_immunosuppression", "rf_iv_drug_use",
+    "rf_recent_infection", "rf_major_trauma")
+
+POSTERIOR = {"hip_flexion_deep", "hip_ir_end_range", "hip_adduction_midline", "joint_distraction",
+             "hanging", "barbell", "impact"}
+ANTERIOR = {"hip_extension_end_range", "hip_er_end_range", "joint_distraction", "hanging", "barbell",
+            "impact"}
+BONE = {"loaded_spinal_flexion", "spinal_flexion_repeated", "spinal_flexion_end_range"}
+
+
+def red_flag(answers: dict[str, Any]) -> bool:
+    if any(answers.get(i) is True for i in RED_FLAGS):
+        return True
+    fragile = any(answers.get(i) for i in ("rf_osteoporosis", "rf_steroids", "fragility_fracture"))
+    if answers.get("rf_minor_trauma") and fragile:
+        return True
+    age = answers["age"]
+    return bool(answers.get("first_episode")) and (
+        age >= NORMS["cancer_age_over"].limit or age < NORMS["cancer_age_under"].limit)
+
+
+def _measured(doc: dict[str, Any], test: str) -> dict[str, Any]:
+    return (doc.get("measurements") or {}).get(test) or {}
+
+
+def forbidden_tags(doc: dict[str, Any]) -> dict[str, set[str]]:
+    """Screen name -> the tags no exercise a client reads may carry."""
+    a = doc["answers"]
+    out: dict[str, set[str]] = {}
+    age = a["age"]
+
+    # 1. Hip replacement: within the approach's window, or when the date or approach is unknown.
+    if a.get("hip_replacement") not in (None, "none"):
+        approach, months = a.get("hip_replacement_approach"), a.get("hip_replacement_months")
+        tags: set[str] = set()
+        if approach in (None, "unknown"):
+            tags |= POSTERIOR
+
+        def within(norm: str) -> bool:
+            return months is None or months < NORMS[norm].limit
+
+        if approach in ("posterior", "lateral") and within("tha_posterior_window"):
+            tags |= POSTERIOR
+        if approach == "resurfacing" and within("resurfacing_window"):
+            tags |= POSTERIOR
+        if approach == "resurfacing" and within("resurfacing_impact_window"):
+            tags |= {"impact"}
+        if approach in ("anterior", "lateral") and within("tha_anterior_window"):
+            tags |= ANTERIOR
+        out["hip_replacement"] = tags
+
+    # 2. Bone fragility, with or without trauma.
+    if a.get("rf_osteoporosis") or a.get("rf_steroids") or a.get("fragility_fracture") \
+            or age >= NORMS["older_adult"].limit:
+        out["bone"] = set(BONE)
+    if a.get("fragility_fracture"):
+        out["bone"] |= {"hanging", "impact"}
+
+    # 3. Pregnancy and after birth.
+    if a.get("pregnancy_status") == "pregnant":
+        weeks = a.get("pregnancy_weeks")
+        tags = {"loaded_spinal_flexion", "spinal_flexion_repeated", "valsalva", "barbell", "hanging"}
+        if weeks is None or weeks >= NORMS["pregnancy_prone"].limit:
+            tags.add("prone")
+        if weeks is None or weeks >= NORMS["pregnancy_supine"].limit:
+            tags.add("supine")
+        out["pregnancy"] = tags
+    if a.get("pregnancy_status") == "postpartum":
+        weeks = a.get("postpartum_weeks")
+        if weeks is None or weeks < NORMS["postpartum_early"].limit:
+            out["postpartum"] = {"impact", "barbell", "valsalva", "hanging", "loaded_spinal_flexion"}
+
+    # 4. Nerve root.
+    slr = _measured(doc, "slr_reproduces_leg_pain")
+    if "below_knee" in (a.get("pain_locations") or []) or a.get("leg_numbness_tingling") \
+            or True in (slr.get("left"), slr.get("right")):
+        out["nerve_root"] = {"neural_tension", "loaded_spinal_flexion"}
+
+    # 5. Under 20 with pain on extension.
+    if age < NORMS["adolescent"].limit and "leaning_back" in (a.get("provokers") or []):
+        out["pars"] = {"spinal_extension_loaded", "barbell"}
+
+    # 7. Hip joint.
+    fadir, faber = _measured(doc, "fadir_pain"), _measured(doc, "faber_pain")
+    ir = _measured(doc, "hip_ir_seated")
+    low_ir = any(v is not None and v < NORMS["hip_ir_seated_low"].limit
+                 for v in (ir.get("left"), ir.get("right")))
+    groin = "front_of_hip" in (a.get("pain_locations") or [])
+    if True in (fadir.get("left"), fadir.get("right"), faber.get("left"), faber.get("right")) \
+            or (low_ir and groin):
+        out["hip_joint"] = {"hip_flexion_deep", "hip_ir_end_range", "hip_adduction_midline"}
+    if True in (faber.get("left"), faber.get("right")):
+        out["hip_joint"] |= {"hip_er_end_range"}
+
+    # 8. Back injury in the last 12 months, or surgery.
+    if a.get("back_injury_when") in ("under_3_months", "3_to_12_months") or a.get("back_surgery"):
+        out["back_injury"] = {"loaded_spinal_flexion"}
+
+    # 9. Older adults, falls, walking aids - whatever the training history.
+    if age >= NORMS["older_adult"].limit:
+        out["older_adult"] = {"hanging", "barbell", "loaded_spinal_flexion"}
+    if (a.get("falls_last_year") or 0) >= NORMS["falls_any"].limit or a.get("walking_aid"):
+        out["falls"] = {"hanging", "barbell", "loaded_spinal_flexion", "impact"}
+
+    # Pain: severe now, or very recent.
+    onset = a.get("pain_onset_weeks")
+    recent = onset is not None and onset < NORMS["very_recent_onset"].limit
+    if a["pain_now"] >= NORMS["severe_pain"].limit or recent:
+        out["pain"] = {"loaded", "hanging"}
+    return out
+
+
+def sign_off_expected(doc: dict[str, Any]) -> list[str]:
+    """Screens after which the plan must carry a clinician's review."""
+    a = doc["answers"]
+    why = []
+    if a.get("hip_replacement") not in (None, "none"):
+        why.append("hip replacement")
+    if a.get("pregnancy_status") in ("pregnant", "postpartum"):
+        why.append("pregnancy or birth")
+    if a.get("fragility_fracture"):
+        why.append("fragility fracture")
+    if a.get("leg_weakness"):
+        why.append("leg weakness")
+    if a["age"] < NORMS["adolescent"].limit and "leaning_back" in (a.get("provokers") or []):
+        why.append("pars")
+    if a.get("back_surgery"):
+        why.append("back surgery")
+    if (a.get("falls_last_year") or 0) >= NORMS["falls_repeated"].limit:
+        why.append("falls")
+    if a.get("hip_problems") or a.get("other_conditions"):
+        why.append("history in free text")
+    return why
+
+
+def unscreened(doc: dict[str, Any]) -> list[str]:
+    """Screen answers an intake left out (a file from before the screens existed)."""
+    a = doc["answers"]
+    screens = ("hip_replacement", "fragility_fracture", "leg_numbness_tingling", "leg_weakness",
+               "falls_last_year", "walking_aid")
+    missing = [i for i in screens if i not in a]
+    if "pregnancy_status" not in a and a.get("sex") != "male":
+        missing.append("pregnancy_status")
+    return missing
