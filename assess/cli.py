@@ -212,9 +212,11 @@ def intake(
     with _errors():
         from assess.errors import FieldProblem, InvalidInput
         from assess.intake_io import dump_intake, read_intake_file
-        from assess.interview import interview_answers, interview_measurements
+        from assess.interview import InterviewStopped, interview_answers, interview_measurements
         from assess.models import validate_intake
+        from assess.questionnaire import questionnaire
         from assess.report import write_atomic
+        from assess.screen_now import referral_so_far
 
         def ask(prompt: str) -> str:
             try:
@@ -228,21 +230,32 @@ def intake(
         def say(text: str) -> None:
             out.print(text, markup=False, highlight=False)
 
+        data: dict[str, Any]
         if measurements is not None:
-            data = read_intake_file(measurements)
-            validate_intake(data, source=str(measurements))
-            assert isinstance(data, dict)
+            loaded = read_intake_file(measurements)
+            validate_intake(loaded, source=str(measurements))
+            assert isinstance(loaded, dict)
+            data = loaded
             data["measurements"] = interview_measurements(ask, say)
             target = measurements
         else:
-            data = {"answers": interview_answers(ask, say)}
+            try:
+                answers = interview_answers(ask, say)
+            except InterviewStopped as stop:
+                say(f"\nStopped; nothing was written. {stop.referral.label}: {stop.referral.action}")
+                return
+            q = questionnaire()
+            data = {"questionnaire": f"{q.id}/{q.version}", "answers": answers}
             more = ask("\nAdd the clinician's measurements now? [y/N]: ").strip().lower()
             if more in ("y", "yes"):
                 data["measurements"] = interview_measurements(ask, say)
             target = output
         validate_intake(data, source=str(target))
         write_atomic(target, dump_intake(data).encode("utf-8"))
-        out.print(f"Wrote {target}. Next: assess run {target} -o plan.pdf")
+        out.print(f"Wrote {target}. Next: assess run {target} -o plan.pdf", markup=False)
+        referral = referral_so_far(data["answers"])
+        if referral is not None:
+            say(f"Remember: {referral.label}: {referral.action}")
 
 
 @app.command()

@@ -13,7 +13,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from assess.models import answer_type, describe_error, measure_type
+from assess.plan_models import Referral
 from assess.questionnaire import Item, RomTest, battery, questionnaire
+from assess.screen_now import red_flag_items, referral_so_far
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
@@ -117,9 +119,41 @@ def _ask_item(item: Item, ask: Ask, say: Say) -> Any:
     return _ask_until_valid(ask, say, _prompt_for(item), parse, optional=not item.required)
 
 
+class InterviewStopped(Exception):
+    """The person chose to stop after being told to seek care; `referral` says what to do."""
+
+    def __init__(self, referral: Referral) -> None:
+        self.referral = referral
+        super().__init__(f"{referral.label}: {referral.action}")
+
+
+def _warn_at_once(answers: dict[str, Any], shown: set[str], ask: Ask, say: Say) -> None:
+    """After an answer a red-flag rule reads: what to do now, the moment it is known."""
+    referral = referral_so_far(answers)
+    if referral is None:
+        return
+    new = [r for r in referral.reasons if r.reason not in shown]
+    if not new:
+        return
+    shown.update(r.reason for r in new)
+    say(f"\n  !! {referral.label}: {referral.action}")
+    for reason in dict.fromkeys(r.text for r in new):
+        say(f"     {reason}")
+    say("     No exercise plan will be given. The rest of the questions only record details "
+        "for the clinician who sees you.")
+    more = _ask_until_valid(ask, say, "  Go on to record the rest for your clinician? [y/n]: ",
+                            lambda t: _parse("boolean", t, None, False), optional=False)
+    if not more:
+        raise InterviewStopped(referral)
+
+
 def interview_answers(ask: Ask, say: Say) -> dict[str, Any]:
-    """Ask the whole intake questionnaire; return the answers keyed by linkId."""
+    """Ask the whole intake questionnaire; return the answers keyed by linkId.
+
+    A red flag is shown with what to do now as soon as it is answered (RF rules in rules/),
+    and the person may stop there (InterviewStopped)."""
     answers: dict[str, Any] = {}
+    shown: set[str] = set()
     for group, items in questionnaire().sections():
         say(f"\n== {group.text} ==")
         if group.help:
@@ -130,6 +164,8 @@ def interview_answers(ask: Ask, say: Say) -> dict[str, Any]:
             value = _ask_item(item, ask, say)
             if value is not None:
                 answers[item.linkId] = value
+                if item.linkId in red_flag_items():
+                    _warn_at_once(answers, shown, ask, say)
     return answers
 
 

@@ -8,6 +8,7 @@ start-up with the file, the rule id and the key that is wrong, never in an asses
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,10 +148,21 @@ def _module(path: Path, name: str) -> tuple[Module | None, list[str]]:
         return None, _validation_problems(label, exc)
 
 
-@cache
+def rules_folder() -> Path:
+    """The knowledge base to use: ASSESS_RULES when set (a clinic's own or a candidate rule
+    set), else the bundled rules/."""
+    chosen = os.environ.get("ASSESS_RULES")
+    return Path(chosen) if chosen else data_dir("rules")
+
+
 def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
-    """Load and cross-check the knowledge base (cached: the files do not change in a run)."""
-    folder = folder or data_dir("rules")
+    """Load and cross-check the knowledge base in `folder` (default: rules_folder())."""
+    return _load(folder or rules_folder())
+
+
+@cache
+def _load(folder: Path) -> KnowledgeBase:
+    # Cached by folder: the files do not change during a run.
     problems: list[str] = []
 
     def read(model: type[BaseModel], name: str) -> Any:

@@ -10,7 +10,7 @@ import hashlib
 import json
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +22,9 @@ from assess.models import validate_intake
 from assess.plan import assemble, precautions_of
 from assess.plan_models import Plan, PrecautionOut
 from assess.questionnaire import battery, questionnaire
+
+if TYPE_CHECKING:
+    from assess.engine import Engine
 
 
 class Identity(BaseModel):
@@ -81,15 +84,16 @@ def identity(kb: KnowledgeBase, intake: dict[str, Any]) -> Identity:
     )
 
 
-def assess_intake(data: object, *, source: str = "intake",
-                  now: dt.datetime | None = None) -> Assessment:
-    """Validate a loaded intake document and run the knowledge base over it."""
+def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | None = None,
+                  engine: Engine | None = None) -> Assessment:
+    """Validate a loaded intake document and run the knowledge base over it (the bundled
+    one, or the one `engine` was built from)."""
     from assess.engine import default_engine  # experta is imported only when rules run
     from assess.facts import catalogue_facts, intake_facts
 
     model = validate_intake(data, source=source)
     intake = model.model_dump(mode="json", exclude_unset=True)
-    engine = default_engine()
+    engine = engine or default_engine()
     kb = engine.kb
     equipment = [e for e in intake["answers"].get("equipment", []) if e != "none"]
     run = engine.run(intake_facts(intake) + catalogue_facts(kb, equipment))

@@ -29,7 +29,8 @@ from assess.plan_models import (
 )
 
 
-def _referral(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
+def referral_of(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
+    """The red flags of a run as one referral, most urgent first."""
     reasons = sorted(
         (ReferralReason(
             reason=r.fields["reason"],
@@ -204,12 +205,13 @@ def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...]) -> tuple
                  for lid, titles in because.items())
 
 
-def _regression(kb: KnowledgeBase, ex: Exercise, excluded: set[str]) -> tuple[str, str | None]:
-    """The card's "too hard?" line: never an exercise the rules left out."""
+def _regression(kb: KnowledgeBase, ex: Exercise, offered: set[str]) -> tuple[str, str | None]:
+    """The card's "too hard?" line: another exercise only when the rules offered it as a
+    regression and the safety rules let it stand (RX-REG-01), otherwise a smaller version."""
     target = ex.regression.exercise
     if target is None:
         return ex.regression.text or "", None
-    if target in excluded:
+    if target not in offered:
         return kb.plan.regression_fallback, None
     return f"Go back to {kb.exercises[target].name}.", target
 
@@ -226,7 +228,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     review = _review(kb, run, precautions)
     if refs:
         # A red flag means a referral and no exercise, whatever else fired.
-        detail = _referral(kb, refs)
+        detail = referral_of(kb, refs)
         reason = "; ".join(dict.fromkeys(r.text for r in detail.reasons))
         return Plan(referral=True, reason=reason,
                     referral_detail=detail, blocks=(), deferred=(), advice=(),
@@ -238,6 +240,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     excluded = set(excluded_facts)
     now: dict[str, list[FactRecord]] = defaultdict(list)
     later: dict[str, list[FactRecord]] = defaultdict(list)
+    regressions = {p.fields["exercise"] for p in run.of("Prescribe")
+                   if p.fields["step"] == "regression" and p.fields["exercise"] not in excluded}
     for p in run.of("Prescribe"):
         if p.fields["exercise"] in excluded or p.fields["step"] not in ("now", "later"):
             continue
@@ -290,7 +294,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                 merged = merge_sides({f.fields["side"] for f in facts})
                 side = "both" if merged == "none" else merged
             emph = emphasis.get(block_def.id)
-            regression, regression_id = _regression(kb, ex, excluded)
+            regression, regression_id = _regression(kb, ex, regressions)
             items.append(PlannedExercise(
                 id=ex.id, name=ex.name, block=block_def.id, side=side,
                 emphasis=emph if side == "both" else None,

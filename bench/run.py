@@ -1,7 +1,7 @@
 """Benchmarks for assess: every figure is a ratio or time measured in this one run.
 
-    uv run python bench/run.py            # full run (about 3-4 minutes on 2 cores)
-    uv run python bench/run.py --quick    # fewer repeats and a 40-intake batch
+    uv run python bench/run.py            # full run (about 20 minutes on 2 cores)
+    uv run python bench/run.py --quick    # fewer repeats, a 40-intake batch, 1,000 safety intakes
 
 Prints one table and writes it as JSON (bench/results.json unless --out is given).
 """
@@ -142,6 +142,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 40-intake batch")
     parser.add_argument("--batch", type=int, default=None, help="intakes in the batch test (200)")
+    parser.add_argument("--safety", type=int, default=None,
+                        help="random intakes for the safety invariants (10000; --quick 1000)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     repeat = 5 if args.quick else 15
@@ -153,6 +155,9 @@ def main() -> None:
     results["rule_scaling"] = rule_scaling(repeat)
     results["batch"] = batch_speedup(count)
     results["startup"] = startup(5)
+    from safety import run as safety_run
+
+    results["safety"] = safety_run(args.safety or (1_000 if args.quick else 10_000))
 
     r, e, s, b, st = (results[k] for k in ("render", "engine", "rule_scaling", "batch", "startup"))
     rows = [
@@ -168,6 +173,9 @@ def main() -> None:
         ("5 assess --help vs import typer", f"{st['help_s']:.3f} s vs {st['import_typer_s']:.3f} s",
          f"{st['help_vs_typer']:.2f}x", st["goal"]),
         ("  assess demo (median of 5)", f"{st['demo_s']:.3f} s", "", ""),
+        (f"6 safety invariants, {results['safety']['intakes']} random intakes",
+         f"{results['safety']['violations']} violations ({results['safety']['referrals']} referrals)",
+         f"{results['safety']['seconds']:.0f} s", results["safety"]["goal"]),
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
     header = ("measure", "measured", "ratio", "goal")

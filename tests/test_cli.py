@@ -174,6 +174,42 @@ def test_interactive_intake_end_to_end(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
 
 
+def _answers_until(doc: dict[str, Any], link_id: str) -> list[str]:
+    """The typed lines up to and including the answer to `link_id`."""
+    lines = _scripted_answers(doc)
+    asked = [i.linkId for i in questionnaire().answerable() if i.enabled(doc["answers"])]
+    # Each item is one line here (the examples' PSFS rows come after the red flags).
+    return lines[: asked.index(link_id) + 1]
+
+
+def test_an_emergency_answer_is_shown_at_once_and_the_person_may_stop(tmp_path: Path) -> None:
+    doc = load_example("deadlift_lockout")
+    doc["answers"]["rf_bladder_bowel"] = True
+    lines = _answers_until(doc, "rf_bladder_bowel")
+    out = tmp_path / "intake.yaml"
+    result = invoke("intake", "-o", str(out), input="\n".join([*lines, "n"]) + "\n")
+    assert result.exit_code == 0, result.output[-1500:]
+    warning = result.stdout.index("Emergency - today: Go to an emergency department today")
+    # At once: before the next question is asked.
+    next_question = questionnaire().by_id()["rf_saddle_numbness"].text
+    assert next_question not in result.stdout[:warning]
+    assert next_question not in result.stdout
+    assert "Stopped; nothing was written" in result.stdout and not out.exists()
+
+
+def test_after_an_emergency_the_rest_is_recorded_for_the_clinician(tmp_path: Path) -> None:
+    doc = load_example("deadlift_lockout")
+    doc["answers"]["rf_bladder_bowel"] = True
+    lines = _scripted_answers(doc)
+    cut = len(_answers_until(doc, "rf_bladder_bowel"))
+    out = tmp_path / "intake.yaml"
+    result = invoke("intake", "-o", str(out), input="\n".join([*lines[:cut], "y", *lines[cut:]]) + "\n")
+    assert result.exit_code == 0, result.output[-1500:]
+    assert "Remember: Emergency - today" in result.stdout
+    run = invoke("run", str(out), "-o", str(tmp_path / "letter.pdf"))
+    assert run.exit_code == 0 and "Referral (Emergency - today)" in run.stdout
+
+
 def test_input_that_ends_early_is_bad_input_not_a_fault(tmp_path: Path) -> None:
     out = tmp_path / "intake.yaml"
     result = invoke("intake", "-o", str(out), input="Jo\n41\n")

@@ -116,3 +116,27 @@ def test_the_ruleset_hash_changes_with_its_content(tmp_path: Path) -> None:
     assert folder_sha256(copy) == KB.sha256
     (copy / "norms.yaml").write_text((copy / "norms.yaml").read_text().replace("below: 110", "below: 105"))
     assert folder_sha256(copy) != KB.sha256
+
+
+def test_no_exercise_combines_the_hip_replacement_pose() -> None:
+    """After the precaution window a hip replacement still avoids end-range flexion with
+    adduction and internal rotation (Eannucci 2019); rules/precautions.yaml relies on no
+    catalogue exercise combining all three."""
+    pose = {"hip_flexion_deep", "hip_adduction_midline", "hip_ir_end_range"}
+    assert [e.id for e in KB.exercises.values() if pose <= set(e.tags)] == []
+
+
+def test_every_tag_is_used_or_restricted() -> None:
+    """A tag no exercise carries and no precaution names is dead vocabulary."""
+    used = {t for e in KB.exercises.values() for t in e.tags}
+    named = {t for p in KB.precautions.values() for t in (*p.excludes, *p.modifies)}
+    assert set(KB.catalogue.tags) <= used | named
+
+
+def test_every_precaution_source_is_cited() -> None:
+    for pid, p in KB.precautions.items():
+        assert p.source.seed or (p.source.ref and len(p.source.ref.split()) >= 4), pid
+        text = str(p.source).lower()
+        if "design_choice" in p.caveats:
+            # A reader of the source (the PDF appendix shows it) must see which part is a choice.
+            assert "design choice" in text, pid
