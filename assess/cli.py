@@ -89,20 +89,32 @@ def _write_outputs(assessment: Any, pdf: Path, json_path: Path | None, *, audit:
     write_atomic(pdf, data)
 
 
+def _say(text: str) -> None:
+    # Plain text, never markup, never wrapped mid-line (the lines are read by scripts too).
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _summary(assessment: Any, pdf: Path, json_path: Path | None) -> None:
     plan = assessment.plan
     if plan.referral:
-        out.print(f"Referral ({plan.referral_detail.label}): {plan.reason}", markup=False)
-        out.print("No exercise plan was issued.")
+        _say(f"Referral ({plan.referral_detail.label}): {plan.reason}")
+        _say("No exercise plan was issued.")
     else:
         n = len(plan.exercise_ids())
         patterns = ", ".join(dict.fromkeys(p.text for p in assessment.patterns)) or "nothing specific"
-        out.print(f"Found: {patterns}", markup=False)
+        _say(f"Found: {patterns}")
+        if assessment.precautions:
+            _say("Precautions: " + "; ".join(p.title for p in assessment.precautions))
         if n:
-            out.print(f"Plan: {n} exercise(s) in {len(plan.blocks)} block(s); review on {plan.review_date}")
+            _say(f"Plan: {n} exercise(s) in {len(plan.blocks)} block(s); review on {plan.review_date}")
         else:
-            out.print("Plan: no exercise is needed from this assessment.")
-    out.print(f"Wrote {pdf}" + (f" and {json_path}" if json_path else ""))
+            _say("Plan: no exercise is needed from this assessment.")
+        for letter in plan.letters:
+            _say(f"Letter to the {letter.to}: {letter.reason}")
+    if plan.clinician_review.required:
+        _say(f"Needs a clinician's review before it starts ({len(plan.clinician_review.reasons)} reason(s); "
+             "see the sign-off section of the PDF)")
+    _say(f"Wrote {pdf}" + (f" and {json_path}" if json_path else ""))
 
 
 PdfOpt = Annotated[Path, typer.Option("-o", "--output", help="Where to write the PDF.")]
