@@ -301,7 +301,9 @@ class _Recorder(KnowledgeEngine):  # type: ignore[misc]
             if activation is None:
                 break
             steps -= 1
-            bindings = {k: v for k, v in activation.context.items() if not k.startswith("__")}
+            # experta's context is built from sets: sort it, or the audit's order would change
+            # from run to run.
+            bindings = dict(sorted((k, v) for k, v in activation.context.items() if not k.startswith("__")))
             matched = tuple(sorted(f["__factid__"] for f in activation.facts
                                    if type(f).__name__ in FACT_TYPES))
             self._current: list[int] = []

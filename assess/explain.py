@@ -12,7 +12,7 @@ from rich.tree import Tree
 
 from assess.audit import AuditFact, trace
 from assess.errors import FieldProblem, InvalidInput
-from assess.intake_io import read_intake_file
+from assess.intake_io import read_document
 from assess.knowledge import load_knowledge
 from assess.models import describe_error
 from assess.pipeline import Assessment
@@ -20,14 +20,19 @@ from assess.pipeline import Assessment
 
 def load_assessment(path: Path) -> Assessment:
     """Read an assessment JSON written by `assess run --json`."""
-    data = read_intake_file(path) if path.suffix == ".json" else None
-    if data is None:
-        raise InvalidInput(str(path), [FieldProblem("", "expected a .json assessment file")])
+    if path.is_dir():
+        raise InvalidInput(str(path), [FieldProblem("", "is a folder; explain reads an assessment file "
+                                                        "written by assess run --json")], what="assessment")
+    data, _ = read_document(path)
+    if isinstance(data, dict) and "answers" in data and "plan" not in data:
+        message = ("this is an intake, not an assessment; assess it with "
+                   "assess run INTAKE --json A.json, then explain A.json")
+        raise InvalidInput(str(path), [FieldProblem("", message)], what="assessment")
     try:
         return Assessment.model_validate(data)
     except ValidationError as exc:
         problems = [FieldProblem(".".join(map(str, e["loc"])), describe_error(e)) for e in exc.errors()]
-        raise InvalidInput(str(path), problems) from None
+        raise InvalidInput(str(path), problems, what="assessment") from None
 
 
 def _tree(node: dict[str, Any], tree: Tree) -> None:

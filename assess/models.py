@@ -9,18 +9,65 @@ items that are not enabled, exclusive options).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+)
 from pydantic_core import ErrorDetails
 
 from assess.errors import FieldProblem, InvalidInput
+from assess.intake_io import line_numbers
 from assess.questionnaire import Item, RomTest, battery, questionnaire
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
 # Literal built from data at run time: typed as Any so the checker does not read it as a form.
 _LITERAL: Any = Literal
+
+
+def clean_text(multiline: bool) -> Callable[[str], str]:
+    """Free text a person typed: something visible, and no control characters (a NUL, an
+    escape sequence; newlines only where the item allows several lines)."""
+    allowed = {"\n", "\t"} if multiline else set()
+
+    def check(value: str) -> str:
+        for ch in value:
+            category = unicodedata.category(ch)
+            if (category == "Cc" and ch not in allowed) or (category in ("Zl", "Zp") and not multiline):
+                if ch in "\r\n" or category in ("Zl", "Zp"):
+                    raise ValueError("holds a line break; write it on one line")
+                raise ValueError(f"holds the control character {ch!r}; remove it")
+        if not any(not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs") for ch in value):
+            raise ValueError("must not be blank")
+        return value
+
+    return check
+
+
+def _date_text(value: object) -> object:
+    # A date is written YYYY-MM-DD; pydantic would otherwise read the number 0 as 1970-01-01.
+    if isinstance(value, str | dt.date):
+        return value
+    raise ValueError(f"expected a date (YYYY-MM-DD), got {_short(value)}")
+
+
+def _date_in_range(value: dt.date) -> dt.date:
+    limits = questionnaire().dateRange
+    latest = dt.date.today() + dt.timedelta(days=limits.daysAhead)
+    if value < limits.earliest:
+        raise ValueError(f"{value} is before {limits.earliest}")
+    if value > latest:
+        raise ValueError(f"{value} is more than {limits.daysAhead} days ahead")
+    return value
 
 
 def answer_type(item: Item) -> Any:
@@ -31,7 +78,8 @@ def answer_type(item: Item) -> Any:
         base: type = int if item.type == "integer" else float
         return Annotated[base, Field(ge=item.minValue, le=item.maxValue, allow_inf_nan=False)]
     if item.type == "string":
-        return Annotated[str, Field(max_length=item.maxLength, min_length=1)]
+        return Annotated[str, Field(max_length=item.maxLength, min_length=1),
+                         AfterValidator(clean_text(item.multiline))]
     if item.type == "choice":
         options: Any = _LITERAL[item.answerOption]
         if item.repeats:
@@ -62,7 +110,7 @@ def _measurement_model(test: RomTest) -> type[BaseModel]:
         f"Measurement_{test.id}",
         __config__=_STRICT,
         method=(method, None),
-        note=(Annotated[str, Field(max_length=500)] | None, None),
+        note=(Annotated[str, Field(max_length=500), AfterValidator(clean_text(True))] | None, None),
         **sides,
     )
 
@@ -89,8 +137,9 @@ def intake_model() -> type[BaseModel]:
         __config__=ConfigDict(extra="forbid", frozen=True, strict=True),
         questionnaire=(intake_id | None, None),
         battery=(battery_id | None, None),
-        date=(Annotated[dt.date, Field(strict=False)] | None, None),
-        clinician=(Annotated[str, Field(max_length=120)] | None, None),
+        date=(Annotated[dt.date, BeforeValidator(_date_text), Field(strict=False),
+                        AfterValidator(_date_in_range)] | None, None),
+        clinician=(Annotated[str, Field(max_length=120), AfterValidator(clean_text(False))] | None, None),
         answers=(answers, ...),
         measurements=(measurements | None, None),
     )
@@ -105,8 +154,8 @@ def _unit(loc: tuple[int | str, ...]) -> str:
 
 
 _TYPE_WORDS = {
-    "bool_type": "expected yes or no (true or false)",
-    "bool_parsing": "expected yes or no (true or false)",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
     "int_type": "expected a whole number",
     "int_from_float": "expected a whole number",
     "float_type": "expected a number",
@@ -125,11 +174,17 @@ def describe_error(err: ErrorDetails) -> str:
     kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
     unit = _unit(err["loc"])
     if kind == "less_than_equal":
-        return f"{value!r} is above the maximum of {ctx['le']:g}{unit}"
+        return f"{_short(value)} is above the maximum of {ctx['le']:g}{unit}"
     if kind == "greater_than_equal":
-        return f"{value!r} is below the minimum of {ctx['ge']:g}{unit}"
+        return f"{_short(value)} is below the minimum of {ctx['ge']:g}{unit}"
     if kind == "literal_error":
-        return f"{value!r} is not one of: {ctx['expected']}"
+        expected = str(ctx["expected"])
+        return f"{_short(value)} is not one of: {expected if len(expected) < 400 else expected[:400] + '...'}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind in ("date_from_datetime_parsing", "date_parsing") and isinstance(value, str) \
+            and len(value) == 10 and value[4] == value[7] == "-":
+        return f"{value} is not a real date"
     if kind == "extra_forbidden":
         return "unknown field"
     if kind == "missing":
@@ -144,6 +199,8 @@ def describe_error(err: ErrorDetails) -> str:
 
 
 def _short(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 64:
+        return f"a number of {len(hex(value)) - 2} hex digits"  # str() of it may even fail
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -191,11 +248,24 @@ def _questionnaire_problems(answers: object, version: str) -> list[FieldProblem]
     return problems
 
 
-def validate_intake(data: object, *, source: str = "intake") -> BaseModel:
-    """Validate a loaded intake document; raise InvalidInput naming every problem."""
+# Top-level keys of the files `assess` writes that are not intakes, and what to do with them.
+_NOT_AN_INTAKE = {
+    frozenset({"identity", "plan", "audit"}):
+        "this is an assessment (written by assess run --json), not an intake; read it with assess explain",
+    frozenset({"partial"}):
+        "this intake was saved part-way through the questionnaire; finish it with assess intake --resume",
+}
+
+
+def validate_intake(data: object, *, source: str = "intake", text: str | None = None) -> BaseModel:
+    """Validate a loaded intake document; raise InvalidInput naming every problem (with its
+    line when `text`, the document's source text, is given)."""
     if not isinstance(data, dict):
         got = "nothing" if data is None else type(data).__name__
         raise InvalidInput(source, [FieldProblem("", f"expected a mapping of fields, got {got}")])
+    for keys, message in _NOT_AN_INTAKE.items():
+        if keys <= set(data):
+            raise InvalidInput(source, [FieldProblem("", message)])
     problems: list[FieldProblem] = []
     model: BaseModel | None = None
     try:
@@ -206,5 +276,24 @@ def validate_intake(data: object, *, source: str = "intake") -> BaseModel:
     problems.extend(p for p in _questionnaire_problems(data.get("answers"), declared_version(data))
                     if p.path not in seen)
     if problems or model is None:
-        raise InvalidInput(source, sorted(problems, key=lambda p: p.path))
+        if text is not None:
+            lines = line_numbers(text)
+            problems = [FieldProblem(p.path, p.message, _line(lines, p.path)) for p in problems]
+        raise InvalidInput(source, sorted(problems, key=lambda p: (p.line or 0, _natural(p.path))))
     return model
+
+
+def _natural(path: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for a dotted path: list positions by number (2 before 10)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in path.split("."))
+
+
+def _line(lines: dict[tuple[str, ...], int], path: str) -> int | None:
+    """The line of a path, or of its nearest ancestor present in the file (a missing field is
+    reported at the line of the mapping that should hold it)."""
+    parts = tuple(path.split(".")) if path else ()
+    while parts:
+        if parts in lines:
+            return lines[parts]
+        parts = parts[:-1]
+    return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from assess import __version__
 from assess.audit import Audit, build_audit
-from assess.intake_io import read_intake_file
+from assess.intake_io import read_document
 from assess.knowledge import KnowledgeBase
 from assess.models import validate_intake
 from assess.plan import assemble, precautions_of
@@ -84,20 +85,30 @@ def identity(kb: KnowledgeBase, intake: dict[str, Any]) -> Identity:
     )
 
 
+def clock() -> dt.datetime:
+    """Now, or the time SOURCE_DATE_EPOCH fixes (reproducible builds' convention), so that the
+    same intake, rule set and date give byte-identical outputs."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
 def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | None = None,
-                  engine: Engine | None = None) -> Assessment:
+                  engine: Engine | None = None, text: str | None = None) -> Assessment:
     """Validate a loaded intake document and run the knowledge base over it (the bundled
-    one, or the one `engine` was built from)."""
+    one, or the one `engine` was built from). `text` is the document's source, for naming
+    the line of a problem."""
     from assess.engine import default_engine  # experta is imported only when rules run
     from assess.facts import catalogue_facts, intake_facts
 
-    model = validate_intake(data, source=source)
+    model = validate_intake(data, source=source, text=text)
     intake = model.model_dump(mode="json", exclude_unset=True)
     engine = engine or default_engine()
     kb = engine.kb
     equipment = [e for e in intake["answers"].get("equipment", []) if e != "none"]
     run = engine.run(intake_facts(intake) + catalogue_facts(kb, equipment))
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock()
     assessed_on = dt.date.fromisoformat(intake["date"]) if "date" in intake else now.date()
     plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on)
 
@@ -125,5 +136,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
 
 
 def assess_file(path: Path, *, now: dt.datetime | None = None) -> Assessment:
-    """Read an intake file (YAML or JSON) and assess it."""
-    return assess_intake(read_intake_file(path), source=str(path), now=now)
+    """Read an intake file (YAML or JSON; `-` is standard input) and assess it."""
+    data, text = read_document(path)
+    source = "standard input" if str(path) == "-" else str(path)
+    return assess_intake(data, source=source, now=now, text=text)

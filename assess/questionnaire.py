@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from functools import cache
 from typing import Literal
@@ -61,6 +62,8 @@ class Item(_Definition):
     minValue: float | None = None
     maxValue: float | None = None
     maxLength: int | None = None
+    # Free text that may run over several lines (other control characters are never allowed).
+    multiline: bool = False
     enableWhen: tuple[EnableWhen, ...] = ()
     enableBehavior: Literal["all", "any"] = "all"
     # The questionnaire version that added this item: a file written for an earlier version
@@ -100,6 +103,11 @@ class Item(_Definition):
         return self.required and (self.since is None or _version(version) >= _version(self.since))
 
 
+class DateRange(_Definition):
+    earliest: dt.date
+    daysAhead: int
+
+
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
 
@@ -112,6 +120,7 @@ class Questionnaire(_Definition):
     # Earlier versions whose files are still accepted: every item they had is unchanged.
     accepts: tuple[str, ...] = ()
     title: str
+    dateRange: DateRange
     item: tuple[Item, ...]
 
     @property

@@ -6,10 +6,8 @@ fetcher serves only files from report_templates/assets under its own scheme.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import datetime as dt
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -158,11 +156,15 @@ def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = 
     from weasyprint import HTML, Attachment
 
     fetcher = fetcher or asset_fetcher()
+    generated = dt.datetime.fromisoformat(a.generated_at)
     html = HTML(string=render_html(a, with_audit=with_audit), base_url=ASSET_SCHEME,
                 url_fetcher=fetcher)
     attachment = Attachment(string=a.to_json().encode("utf-8"), name="assessment.json",
                             description="The full assessment: findings, plan and audit trail",
-                            relationship="Data", url_fetcher=fetcher)
+                            relationship="Data", url_fetcher=fetcher,
+                            # The assessment's own time, not the clock: the same assessment
+                            # renders to the same bytes.
+                            created=generated, modified=generated)
     pdf: bytes = html.write_pdf(
         stylesheets=_stylesheet(page_size),
         attachments=[attachment],
@@ -171,24 +173,3 @@ def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = 
         uncompressed_pdf=False,
     )
     return pdf
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # mkstemp makes the file private (0600); the finished file gets the permissions any
-            # new file would, under the user's umask.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fh.fileno(), 0o666 & ~umask)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,6 +8,7 @@ reach the plan.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from hypothesis import strategies as st
@@ -29,6 +30,10 @@ SCREEN_CHOICES = {"hip_replacement", "pregnancy_status"}
 # screens turn on (under 20, 65 and over) are drawn on purpose.
 AGES = st.one_of(st.integers(20, 49), st.integers(20, 49), st.integers(12, 19), st.integers(65, 110),
                  st.integers(12, 110))
+# Free text a person could type: anything printable, with at least one visible character.
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+               min_size=1, max_size=40).filter(
+    lambda t: any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Zs") for c in t))
 # Versions an intake file may declare; None is a file that declares none (read leniently).
 VERSIONS = [None, "1.0.0", "1.1.0"]
 
@@ -48,8 +53,7 @@ def _answer(draw: st.DrawFn, item: Item) -> Any:
     if item.type == "decimal":
         return draw(st.floats(item.minValue, item.maxValue, allow_nan=False))
     if item.type == "string":
-        return draw(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
-                            min_size=1, max_size=min(item.maxLength or 40, 40)))
+        return draw(TEXT.map(lambda t: t[: item.maxLength or 40]))
     if item.type == "choice":
         options = list(item.answerOption or ())
         if item.linkId in SCREEN_CHOICES and draw(st.booleans()):
@@ -114,7 +118,7 @@ def intakes(draw: st.DrawFn) -> dict[str, Any]:
     """A realistic valid intake document, as a file would hold it."""
     version = draw(st.sampled_from(VERSIONS))
     doc: dict[str, Any] = {
-        "date": draw(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31))).isoformat(),
+        "date": draw(st.dates(dt.date(2020, 1, 1), dt.date.today())).isoformat(),
         "answers": draw(answers(version)),
     }
     if version:

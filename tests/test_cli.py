@@ -16,7 +16,6 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from assess.cli import app
-from assess.questionnaire import battery, questionnaire
 
 runner = CliRunner()
 
@@ -124,112 +123,6 @@ def test_explain_shows_how_and_why_not(tmp_path: Path) -> None:
     assert full.exit_code == 0 and "rule firings" in full.stdout
     bad = invoke("explain", str(js), "--exercise", "moonwalk")
     assert bad.exit_code == 2
-
-
-def _scripted_answers(doc: dict[str, Any]) -> list[str]:
-    """The lines a person would type to answer `doc` in the interactive intake."""
-    answers = doc["answers"]
-    lines: list[str] = []
-    for item in questionnaire().answerable():
-        if not item.enabled(answers):
-            continue
-        value = answers.get(item.linkId)
-        if item.type == "group":
-            for row in value or []:
-                lines += ["y", *[str(row[c.linkId]) for c in item.item]]
-            if len(value or []) < (item.maxRepeats or 5):
-                lines.append("n")
-        elif value is None:
-            lines.append("")
-        elif item.type == "boolean":
-            lines.append("y" if value else "n")
-        elif isinstance(value, list):
-            lines.append(",".join(value))
-        else:
-            lines.append(str(value))
-    lines.append("y")  # add measurements now
-    for test in battery().tests:
-        entry = doc["measurements"].get(test.id, {})
-        for side in (("left", "right") if test.bilateral else ("value",)):
-            v = entry.get(side)
-            lines.append("" if v is None else ("y" if v is True else "n" if v is False else str(v)))
-    return lines
-
-
-def test_interactive_intake_end_to_end(tmp_path: Path) -> None:
-    doc = load_example("deadlift_lockout")
-    lines = _scripted_answers(doc)
-    # A person mistypes: each invalid answer is re-asked with the reason.
-    age_at = lines.index("34")
-    lines[age_at:age_at] = ["forty", "300"]
-    out = tmp_path / "intake.yaml"
-    result = invoke("intake", "-o", str(out), input="\n".join(lines) + "\n")
-    assert result.exit_code == 0, result.output[-2000:]
-    assert "please give a whole number" in result.stdout
-    assert "300 is above the maximum of 110" in result.stdout
-    written = yaml.safe_load(out.read_text())
-    assert written["answers"] == {k: v for k, v in doc["answers"].items()}
-    assert written["measurements"]["hip_extension"] == {"left": -6.0, "right": 4.0}
-    run = invoke("run", str(out), "-o", str(tmp_path / "p.pdf"))
-    assert run.exit_code == 0, run.output
-
-
-def _answers_until(doc: dict[str, Any], link_id: str) -> list[str]:
-    """The typed lines up to and including the answer to `link_id`."""
-    lines = _scripted_answers(doc)
-    asked = [i.linkId for i in questionnaire().answerable() if i.enabled(doc["answers"])]
-    # Each item is one line here (the examples' PSFS rows come after the red flags).
-    return lines[: asked.index(link_id) + 1]
-
-
-def test_an_emergency_answer_is_shown_at_once_and_the_person_may_stop(tmp_path: Path) -> None:
-    doc = load_example("deadlift_lockout")
-    doc["answers"]["rf_bladder_bowel"] = True
-    lines = _answers_until(doc, "rf_bladder_bowel")
-    out = tmp_path / "intake.yaml"
-    result = invoke("intake", "-o", str(out), input="\n".join([*lines, "n"]) + "\n")
-    assert result.exit_code == 0, result.output[-1500:]
-    warning = result.stdout.index("Emergency - today: Go to an emergency department today")
-    # At once: before the next question is asked.
-    next_question = questionnaire().by_id()["rf_saddle_numbness"].text
-    assert next_question not in result.stdout[:warning]
-    assert next_question not in result.stdout
-    assert "Stopped; nothing was written" in result.stdout and not out.exists()
-
-
-def test_after_an_emergency_the_rest_is_recorded_for_the_clinician(tmp_path: Path) -> None:
-    doc = load_example("deadlift_lockout")
-    doc["answers"]["rf_bladder_bowel"] = True
-    lines = _scripted_answers(doc)
-    cut = len(_answers_until(doc, "rf_bladder_bowel"))
-    out = tmp_path / "intake.yaml"
-    result = invoke("intake", "-o", str(out), input="\n".join([*lines[:cut], "y", *lines[cut:]]) + "\n")
-    assert result.exit_code == 0, result.output[-1500:]
-    assert "Remember: Emergency - today" in result.stdout
-    run = invoke("run", str(out), "-o", str(tmp_path / "letter.pdf"))
-    assert run.exit_code == 0 and "Referral (Emergency - today)" in run.stdout
-
-
-def test_input_that_ends_early_is_bad_input_not_a_fault(tmp_path: Path) -> None:
-    out = tmp_path / "intake.yaml"
-    result = invoke("intake", "-o", str(out), input="Jo\n41\n")
-    assert result.exit_code == 2
-    assert "the input ended before the questionnaire was finished" in result.stderr
-    assert "internal fault" not in result.stderr and not out.exists()
-
-
-def test_measurements_can_be_added_later(tmp_path: Path) -> None:
-    doc = load_example("deadlift_lockout")
-    lines = _scripted_answers(doc)
-    first = tmp_path / "intake.yaml"
-    answers_only = lines[: lines.index("y", len(lines) - 1 - sum(
-        2 if t.bilateral else 1 for t in battery().tests))]
-    invoke("intake", "-o", str(first), input="\n".join([*answers_only, "n"]) + "\n")
-    assert "measurements" not in yaml.safe_load(first.read_text())
-    measured = lines[len(answers_only) + 1:]
-    result = invoke("intake", "--measurements", str(first), input="\n".join(measured) + "\n")
-    assert result.exit_code == 0, result.output[-1500:]
-    assert yaml.safe_load(first.read_text())["measurements"]["hip_ir_prone"]["left"] == 24.0
 
 
 def test_help_does_not_import_weasyprint_or_experta() -> None:

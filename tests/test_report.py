@@ -129,3 +129,53 @@ def test_html_snapshot(name: str, request: pytest.FixtureRequest) -> None:
         snap.parent.mkdir(exist_ok=True)
         snap.write_text(html)
     assert html == snap.read_text(), f"{snap} differs; run pytest --update-snapshots if intended"
+
+
+def _runs_off_the_page(pdf: bytes) -> list[str]:
+    import pdfplumber
+
+    problems = []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for n, page in enumerate(doc.pages, 1):
+            for ch in page.chars:
+                if ch["x0"] < 0 or ch["x1"] > page.width - 20 or ch["top"] < 0 or ch["bottom"] > page.height:
+                    problems.append(f"page {n}: {ch['text']!r} at x {ch['x0']:.0f}-{ch['x1']:.0f}")
+    return problems
+
+
+@pytest.mark.parametrize("base", ["deadlift_lockout", "red_flag"])
+def test_long_unbroken_words_stay_on_the_page(intake: Any, base: str) -> None:
+    word = "W" * 80
+    doc = intake(base=base, answers={"name": word, "goal_text": ("G" * 400 + " ") * 2,
+                                     "psfs": [{"activity": "A" * 120, "score": 3}],
+                                     "hip_problems": True, "hip_problems_detail": "H" * 500})
+    doc["clinician"] = "C" * 120
+    pdf = render_pdf(assess_intake(doc, now=NOW))
+    assert _runs_off_the_page(pdf) == []
+
+
+def test_the_page_edge_check_can_fail() -> None:
+    """The check above finds text that does run off the page."""
+    from weasyprint import HTML
+
+    pdf = HTML(string="<p style='white-space: nowrap'>" + "W" * 300 + "</p>").write_pdf()
+    assert _runs_off_the_page(pdf)
+
+
+def test_the_same_assessment_renders_to_the_same_bytes(tmp_path: Path) -> None:
+    """Reproducible: two processes, different hash seeds, the same SOURCE_DATE_EPOCH."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1763596800", "PYTHONHASHSEED": seed}
+        pdf, js = tmp_path / f"p{seed}.pdf", tmp_path / f"a{seed}.json"
+        example = str(ROOT / "examples" / "overextension.yaml")
+        command = [sys.executable, "-m", "assess.cli", "run", example, "-o", str(pdf), "--json", str(js)]
+        subprocess.run(command, check=True, env=env, capture_output=True)
+        outputs.append((pdf.read_bytes(), js.read_bytes()))
+    assert outputs[0][1] == outputs[1][1], "the JSON differs"
+    assert outputs[0][0] == outputs[1][0], "the PDF differs"
+    assert b'"generated_at": "2025-11-20T00:00:00+00:00"' in outputs[0][1]

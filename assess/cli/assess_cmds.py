@@ -1,0 +1,159 @@
+"""`assess demo`, `assess run`, and the commands that describe the knowledge base and the intake."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from assess.cli.common import (
+    ForceOpt,
+    JsonOpt,
+    NoAuditOpt,
+    PageOpt,
+    PageSize,
+    PdfOpt,
+    app,
+    errors,
+    out,
+    say,
+)
+
+if TYPE_CHECKING:
+    from assess.pipeline import Assessment
+
+
+class RulesFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audit: bool,
+                      page_size: PageSize, archival: bool, force: bool) -> None:
+    """Check the outputs, assess, render, then write the PDF and the JSON together."""
+    from assess.outputs import Output, check_outputs, write_together
+    from assess.pipeline import assess_file
+    from assess.report import render_pdf
+
+    wanted = [Output(pdf_path, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
+    check_outputs(wanted, inputs=[] if intake == "-" else [Path(intake)], force=force)
+    assessment = assess_file(Path(intake) if intake != "-" else intake)  # type: ignore[arg-type]
+    pdf = render_pdf(assessment, with_audit=audit, page_size=page_size.value, archival=archival)
+    outputs = [Output(pdf_path, "PDF", pdf)]
+    if json_path:
+        outputs.append(Output(json_path, "JSON", assessment.to_json().encode("utf-8")))
+    write_together(outputs)
+    _summary(assessment, pdf_path, json_path, to_stderr="-" in (pdf_path, json_path))
+
+
+def _summary(assessment: Assessment, pdf: str, json_path: str | None, *, to_stderr: bool) -> None:
+    def line(text: str) -> None:
+        say(text, to_stderr=to_stderr)
+
+    plan = assessment.plan
+    if plan.referral and plan.referral_detail:
+        line(f"Referral ({plan.referral_detail.label}): {plan.reason}")
+        line("No exercise plan was issued.")
+    else:
+        n = len(plan.exercise_ids())
+        patterns = ", ".join(dict.fromkeys(p.text for p in assessment.patterns)) or "nothing specific"
+        line(f"Found: {patterns}")
+        if assessment.precautions:
+            line("Precautions: " + "; ".join(p.title for p in assessment.precautions))
+        if n:
+            line(f"Plan: {n} exercise(s) in {len(plan.blocks)} block(s); review on {plan.review_date}")
+        else:
+            line("Plan: no exercise is needed from this assessment.")
+        for letter in plan.letters:
+            line(f"Letter to the {letter.to}: {letter.reason}")
+    if plan.clinician_review.required:
+        line(f"Needs a clinician's review before it starts ({len(plan.clinician_review.reasons)} reason(s); "
+             "see the sign-off section of the PDF)")
+    written = [p if p != "-" else "standard output" for p in (pdf, json_path) if p]
+    line("Wrote " + " and ".join(written))
+
+
+@app.command()
+def demo(
+    output: PdfOpt = "plan.pdf",
+    json_path: JsonOpt = None,
+    no_audit: NoAuditOpt = False,
+    page_size: PageOpt = PageSize.A4,
+    force: ForceOpt = False,
+) -> None:
+    """Render the bundled example intake to a PDF plan.
+
+    Example: assess demo -o plan.pdf
+    """
+    with errors():
+        from assess.paths import data_dir
+
+        _assess_and_write(str(data_dir("examples") / "deadlift_lockout.yaml"), output, json_path,
+                          audit=not no_audit, page_size=page_size, archival=False, force=force)
+
+
+@app.command()
+def run(
+    intake: Annotated[str, typer.Argument(help="Intake file, YAML or JSON; - reads standard input.")],
+    output: PdfOpt = "plan.pdf",
+    json_path: JsonOpt = None,
+    no_audit: NoAuditOpt = False,
+    page_size: PageOpt = PageSize.A4,
+    archival: Annotated[bool, typer.Option("--archival", help="Write PDF/A-3b.")] = False,
+    force: ForceOpt = False,
+) -> None:
+    """Assess an intake and write the PDF plan (or referral letter).
+
+    Example: assess run examples/deadlift_lockout.yaml -o plan.pdf --json assessment.json
+
+    The outputs are checked first: neither may be the intake, a folder, a device or the other
+    output, and an existing file is replaced only with --force. Both are written together or
+    neither is. Exit codes: 0 done; 2 the intake or the command line is invalid (every problem
+    named, nothing written); 1 an internal fault.
+    """
+    with errors():
+        _assess_and_write(intake, output, json_path, audit=not no_audit, page_size=page_size,
+                          archival=archival, force=force)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of an intake file.
+
+    Example: assess schema > intake.schema.json
+    """
+    with errors():
+        from assess.models import intake_model
+
+        out.print_json(json.dumps(intake_model().model_json_schema()))
+
+
+@app.command()
+def rules(fmt: Annotated[RulesFormat, typer.Option("--format", help="md or json.")] = RulesFormat.md) -> None:
+    """Print the rule catalogue: id, title, phase, rationale, source, conclusion.
+
+    Example: assess rules --format md > docs/rules.md
+    """
+    with errors():
+        from assess.catalogue import rules_json, rules_markdown
+
+        sys.stdout.write(rules_markdown() if fmt is RulesFormat.md else rules_json())
+
+
+@app.command()
+def explain(
+    assessment_json: Annotated[Path, typer.Argument(help="An assessment written with --json.")],
+    exercise: Annotated[str | None, typer.Option("--exercise", help="Explain one exercise.")] = None,
+) -> None:
+    """Show the audit trail of an assessment: HOW each plan item was reached, WHY NOT the rest.
+
+    Example: assess explain assessment.json --exercise jefferson_curl
+    """
+    with errors():
+        from assess.explain import explain_assessment, load_assessment
+
+        explain_assessment(load_assessment(assessment_json), exercise=exercise, console=out)

@@ -1,0 +1,79 @@
+"""What every command shares: the app, the consoles, and the one place errors become exit codes.
+
+Heavy imports (pydantic models, experta, WeasyPrint) happen inside the commands, so that
+`assess --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Hip mobility and low back pain assessment: intake -> rules -> printable plan.",
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class PageSize(StrEnum):
+    A4 = "A4"
+    letter = "letter"
+
+
+def say(text: str, *, to_stderr: bool = False) -> None:
+    """One line of plain text: never markup, never wrapped mid-line, control characters shown
+    as escapes (a client's name may hold anything)."""
+    from assess.errors import printable
+
+    (err if to_stderr else out).print(printable(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    say(message, to_stderr=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """Bad input -> exit 2 with every problem named; anything else -> exit 1, no traceback."""
+    from assess.errors import AssessError
+
+    try:
+        yield
+    except AssessError as exc:
+        fail(f"error: {exc}", exc.exit_code)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        fail("interrupted; nothing was written", 128 + signal.SIGINT)
+    except Exception as exc:
+        if os.environ.get("ASSESS_DEBUG"):
+            raise
+        fail(f"internal fault: {type(exc).__name__}: {exc} (set ASSESS_DEBUG=1 for details)", 1)
+
+
+PdfOpt = Annotated[str, typer.Option(
+    "-o", "--output", help="Where to write the PDF (.pdf); - writes it to standard output.")]
+JsonOpt = Annotated[str | None, typer.Option(
+    "--json", help="Also write the assessment as JSON (.json); - writes it to standard output.")]
+NoAuditOpt = Annotated[bool, typer.Option(
+    "--no-audit", help="Leave the clinician appendix out of the PDF.")]
+PageOpt = Annotated[PageSize, typer.Option("--page-size", help="Paper size.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace output files that already exist.")]
+
+
+def as_path(value: str) -> Path:
+    return Path(value)
