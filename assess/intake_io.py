@@ -251,6 +251,24 @@ def read_intake_file(path: Path | str) -> object:
     return read_document(path)[0]
 
 
+class _Core12Dumper(yaml.SafeDumper):
+    """SafeDumper that also quotes text the YAML 1.2 reader above would read as a number, a
+    boolean or null ("0E0", "1e3"): PyYAML's dumper knows only YAML 1.1's rules, so without
+    this an activity named "1e3" would come back from its own file as the number 1000."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        # The loader's table is keyed by first character ("" for the empty scalar).
+        for _tag, pattern in _Core12Loader.yaml_implicit_resolvers.get(data[:1], ()):
+            if pattern.match(data):
+                return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        return super().represent_str(data)
+
+
+_Core12Dumper.add_representer(str, _Core12Dumper.represent_str)
+
+
 def dump_intake(data: dict[str, Any]) -> str:
-    """YAML text of an intake, in the questionnaire's order (keys are not sorted)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    """YAML text of an intake, in the questionnaire's order (keys are not sorted), that the
+    intake reader reads back to the same values."""
+    return yaml.dump(data, Dumper=_Core12Dumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False)
