@@ -19,8 +19,17 @@ def _age_at_onset(answers: dict[str, Any]) -> float | None:
     return round(float(age) - float(weeks) / 52.1775, 1)
 
 
+def _goals(answers: dict[str, Any]) -> str | None:
+    # The client's goal and PSFS activities as one text, for rules that ask what the client
+    # wants to get back to.
+    parts = [answers.get("goal_text") or ""]
+    parts += [row.get("activity", "") for row in answers.get("psfs") or [] if isinstance(row, dict)]
+    text = " / ".join(p for p in parts if p)
+    return text or None
+
+
 # Values computed from the answers, each named here and checked by knowledge_checks.
-DERIVED = {"age_at_onset": _age_at_onset}
+DERIVED = {"age_at_onset": _age_at_onset, "goals": _goals}
 
 
 def intake_facts(intake: dict[str, Any]) -> list[FactSpec]:
@@ -51,7 +60,7 @@ def intake_facts(intake: dict[str, Any]) -> list[FactSpec]:
                 facts.append(("Measure", {"test": test_id,
                                           "side": "single" if side == "value" else side,
                                           "value": entry[side],
-                                          "method": entry.get("method") or "unrecorded"}))
+                                          "method": tests[test_id].method_of(entry.get("method"))}))
     return facts
 
 

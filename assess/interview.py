@@ -249,10 +249,13 @@ class Interview:
             entry: dict[str, Any] = {side: self._ask_side(test, side, before.get(side)) for side in sides}
             if all(v is None for v in entry.values()):
                 continue
+            if test.methods:
+                entry["method"] = self._ask_choice("measured how", tuple(test.methods), before.get("method"),
+                                                   optional=False)
             if len(test.instrument) > 1:
-                entry["method"] = self._ask_method(test, before.get("method"))
-            elif before.get("method"):
-                entry["method"] = before["method"]
+                entry["instrument"] = self._ask_choice("measured with", test.instrument,
+                                                       before.get("instrument"), optional=True)
+            entry = {k: v for k, v in entry.items() if v is not None or k in sides}
             if before.get("note"):
                 entry["note"] = before["note"]
             out[test.id] = entry
@@ -268,11 +271,10 @@ class Interview:
                                 lambda t: _check(adapter, _parse(test.type, t, None, False)),
                                 optional=True, current=current)
 
-    def _ask_method(self, test: RomTest, current: Any) -> Any:
-        options = test.instrument
-        listed = "  ".join(f"{n}) {o}" for n, o in enumerate(options, 1))
-        return self.until_valid(f"    measured with: {listed}: ",
-                                lambda t: _parse("choice", t, options, False), optional=True,
+    def _ask_choice(self, what: str, options: tuple[str, ...], current: Any, *, optional: bool) -> Any:
+        listed = "  ".join(f"{n}) {o.replace('_', ' ')}" for n, o in enumerate(options, 1))
+        return self.until_valid(f"    {what}: {listed}: ",
+                                lambda t: _parse("choice", t, options, False), optional=optional,
                                 current=current)
 
     def clinician_and_date(self, data: dict[str, Any]) -> None:

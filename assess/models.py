@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     ValidationError,
     create_model,
+    model_validator,
 )
 from pydantic_core import ErrorDetails
 
@@ -98,18 +99,35 @@ def measure_type(test: RomTest) -> Any:
     return Annotated[float, Field(ge=test.min, le=test.max, allow_inf_nan=False)]
 
 
+def _legacy_method(test: RomTest) -> Callable[[Any], Any]:
+    """Files from before 1.1.0 wrote the device as `method`: read it as the instrument."""
+    def move(data: Any) -> Any:
+        if isinstance(data, dict) and data.get("method") in test.instrument \
+                and data.get("method") not in test.methods and "instrument" not in data:
+            data = {**data, "instrument": data["method"]}
+            del data["method"]
+        return data
+
+    return move
+
+
 def _measurement_model(test: RomTest) -> type[BaseModel]:
     value = measure_type(test) | None
-    method = _LITERAL[test.instrument] | None
+    method = (_LITERAL[tuple(test.methods)] | None) if test.methods else None
     # Both sides are explicit: a side that was not tested is written as null, never omitted,
     # so a forgotten side cannot pass for a normal one.
     sides: dict[str, Any] = (
         {"left": (value, ...), "right": (value, ...)} if test.bilateral else {"value": (value, ...)}
     )
+    fields: dict[str, Any] = {"instrument": (_LITERAL[test.instrument] | None, None)}
+    if method is not None:
+        fields["method"] = (method, None)
     return create_model(
         f"Measurement_{test.id}",
         __config__=_STRICT,
-        method=(method, None),
+        __validators__={"legacy": model_validator(mode="before")(  # type: ignore[dict-item]
+            _legacy_method(test))},
+        **fields,
         note=(Annotated[str, Field(max_length=500), AfterValidator(clean_text(True))] | None, None),
         **sides,
     )
@@ -285,7 +303,9 @@ def validate_intake(data: object, *, source: str = "intake", text: str | None = 
 
 def _natural(path: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key for a dotted path: list positions by number (2 before 10)."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in path.split("."))
+    # isascii: "²".isdigit() is true, but int("²") fails.
+    return tuple((0, int(part)) if part.isascii() and part.isdigit() else (1, part)
+                 for part in path.split("."))
 
 
 def _line(lines: dict[tuple[str, ...], int], path: str) -> int | None:

@@ -174,6 +174,10 @@ class RomTest(_Definition):
     name: str
     measures: str
     position: str
+    # Ways the test can be done whose norms differ (method -> how), when there is more than one.
+    methods: dict[str, str] = Field(default_factory=dict)
+    # The short name of each method, as said in a finding ("measured prone").
+    method_labels: dict[str, str] = Field(default_factory=dict)
     instrument: tuple[str, ...]
     type: Literal["decimal", "boolean"]
     unit: str | None = None
@@ -186,6 +190,19 @@ class RomTest(_Definition):
     @property
     def bilateral(self) -> bool:
         return self.sides == "bilateral"
+
+    @model_validator(mode="after")
+    def _labels(self) -> RomTest:
+        if set(self.method_labels) != set(self.methods):
+            raise ValueError(f"{self.id}: method_labels must name exactly the methods {sorted(self.methods)}")
+        return self
+
+    def method_of(self, given: str | None) -> str:
+        """The method a measurement was taken by: as recorded; `standard` for a test done one
+        way only; `unrecorded` when the test has several and none was named (then not read)."""
+        if not self.methods:
+            return "standard"
+        return given if given in self.methods else "unrecorded"
 
 
 class Battery(_Definition):

@@ -55,17 +55,20 @@ class Condition(_Part):
 
 
 class _Compared(Condition):
-    """A condition on a value: equal (`is`), one of (`any_of`), or a named norm."""
+    """A condition on a value: equal (`is`), one of (`any_of`), a named norm, or text that
+    mentions one of some words (`mentions`: whole words, any case)."""
 
     is_: Scalar | None = Field(None, alias="is")
     any_of: tuple[str, ...] | None = None
     norm: str | None = None
+    mentions: tuple[str, ...] | None = None
 
     @model_validator(mode="after")
     def _one_test(self) -> _Compared:
-        tests = [t for t in ("is_", "any_of", "norm", "includes") if getattr(self, t, None) is not None]
+        tests = [t for t in ("is_", "any_of", "norm", "includes", "mentions")
+                 if getattr(self, t, None) is not None]
         if len(tests) > 1:
-            raise ValueError(f"use one of is, includes, any_of, norm (found {', '.join(tests)})")
+            raise ValueError(f"use one of is, includes, any_of, norm, mentions (found {', '.join(tests)})")
         return self
 
 
@@ -220,11 +223,22 @@ class NotCond(Condition):
         return self.not_
 
 
+class ExistsCond(Condition):
+    """At least one fact matches: the rule fires once, however many do."""
+
+    key, fact, main = "exists", "", ""
+    exists: Condition
+
+    @property
+    def head(self) -> Any:
+        return self.exists
+
+
 CONDITIONS: dict[str, type[Condition]] = {c.key: c for c in (
     AnswerCond, DerivedCond, MeasureCond, MeasurePairCond, FindingCond, PatternCond,
     ReferralCond, YellowFlagCond, PrecautionCond, PrescribedCond, TagCond, UnavailableCond,
     SubstituteCond, RegressionCond, ExcludedCond, ProgressionCond, RestrictsCond, ModifiesCond,
-    CareCond, NotCond)}
+    CareCond, NotCond, ExistsCond)}
 
 
 # --- conclusions -------------------------------------------------------------------------------
@@ -237,7 +251,9 @@ class FindingAct(Action):
     key, fact = "finding", "Finding"
     finding: str
     side: str | None = None
+    # Which test or answer it came from, and by which method: "how it was found".
     about: str | None = None
+    how: str | None = None
 
 
 class PatternAct(Action):
@@ -321,9 +337,22 @@ class EmphasisAct(Action):
     side: str
 
 
-class SessionAct(Action):
-    key, fact = "session", "Session"
-    session: Literal["gentle"]
+class DoseAct(Action):
+    """The irritability level that sets the dose: how many exercises, how long, sets, holds,
+    range and rest (plan.yaml dose_levels). The highest level concluded applies."""
+
+    key, fact = "dose", "Dose"
+    dose: Literal["high", "moderate"]
+
+
+class PriorityAct(Action):
+    """A reason a block matters to this client (plan.yaml priority weights)."""
+
+    key, fact = "priority", "Priority"
+    priority: str
+    because: Literal["provoker", "goal", "measured", "reported"]
+    # The finding or pattern behind the reason, or "goals"; the client is told it.
+    about: str
 
 
 class HaltAct(Action):
@@ -354,7 +383,7 @@ class NotScreenedAct(Action):
 
 ACTIONS: dict[str, type[Action]] = {a.key: a for a in (
     FindingAct, PatternAct, ReferralAct, YellowFlagAct, PrecautionAct, PrescribeAct, ExcludeAct,
-    CautionAct, AdviceAct, LeadAct, EmphasisAct, SessionAct, HaltAct, ReviewAct, LetterAct,
+    CautionAct, AdviceAct, LeadAct, EmphasisAct, DoseAct, PriorityAct, HaltAct, ReviewAct, LetterAct,
     NotScreenedAct)}
 
 
@@ -382,6 +411,8 @@ def _parse(raw: object, table: dict[str, type[_Part]], what: str, where: str) ->
     data = dict(raw)
     if cls is NotCond:
         data["not"] = parse_condition(raw["not"], f"{where}.not")
+    if cls is ExistsCond:
+        data["exists"] = parse_condition(raw["exists"], f"{where}.exists")
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
@@ -416,6 +447,8 @@ def flatten(conditions: tuple[Condition, ...]) -> list[Condition]:
         out.append(c)
         if isinstance(c, NotCond):
             out.extend(flatten((c.not_,)))
+        if isinstance(c, ExistsCond):
+            out.extend(flatten((c.exists,)))
     return out
 
 

@@ -57,8 +57,11 @@ def measurement_lines(doc: dict[str, Any]) -> list[str]:
         sides = ("left", "right") if test.bilateral else ("value",)
         values = [entry.get(side) for side in sides]
         lines += ["" if v is None else _value(v) for v in values]
-        if any(v is not None for v in values) and len(test.instrument) > 1:
-            lines.append(entry.get("method", ""))
+        if any(v is not None for v in values):
+            if test.methods:
+                lines.append(entry.get("method", ""))
+            if len(test.instrument) > 1:
+                lines.append(entry.get("instrument", ""))
     return lines
 
 
@@ -82,7 +85,8 @@ def test_interactive_intake_end_to_end(tmp_path: Path) -> None:
     assert written["answers"] == doc["answers"]
     assert written["date"] == str(doc["date"]) and written["clinician"] == "A. Physio"
     assert written["questionnaire"] == f"{questionnaire().id}/{questionnaire().version}"
-    assert written["measurements"]["hip_extension"] == {"left": -6.0, "right": 4.0, "method": "goniometer"}
+    assert written["measurements"]["hip_extension"] == {"left": -6.0, "right": 4.0, "method": "prone",
+                                                         "instrument": "goniometer"}
     run = invoke("run", str(out), "-o", str(tmp_path / "p.pdf"))
     assert run.exit_code == 0, run.output
 
@@ -169,27 +173,40 @@ def test_measurements_show_current_values_and_enter_keeps_them(tmp_path: Path) -
     doc = load_example("deadlift_lockout")
     path = tmp_path / "intake.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    battery_lines = measurement_lines(doc)
-    keep_all = ["" for _ in battery_lines]  # Enter everywhere: every current value kept
+    keep_all = edit_lines(doc, {})  # Enter everywhere: every current value kept
     result = invoke("intake", "--measurements", str(path), lines=[*keep_all, "s"])
     assert result.exit_code == 0, result.output[-1500:]
-    assert "[Enter keeps -6]" in result.stdout and "[Enter keeps goniometer]" in result.stdout
+    assert "[Enter keeps -6]" in result.stdout and "[Enter keeps prone]" in result.stdout
+    assert "[Enter keeps goniometer]" in result.stdout
     assert yaml.safe_load(path.read_text())["measurements"] == doc["measurements"]
+
+
+def edit_lines(doc: dict[str, Any], changes: dict[tuple[str, str], str]) -> list[str]:
+    """What a clinician types in --measurements to keep every current value (Enter) except
+    `changes` ((test, side) -> typed text; "-" removes a value)."""
+    lines = [""]  # the clinician's name: kept
+    for test in battery().tests:
+        entry = (doc.get("measurements") or {}).get(test.id) or {}
+        sides = ("left", "right") if test.bilateral else ("value",)
+        typed = [changes.get((test.id, side), "") for side in sides]
+        lines += typed
+        after = [None if t == "-" else (t or entry.get(side)) for t, side in zip(typed, sides, strict=True)]
+        if any(v is not None for v in after):
+            lines += [""] * ((1 if test.methods else 0) + (1 if len(test.instrument) > 1 else 0))
+    return lines
 
 
 def test_measurements_can_be_changed_and_cleared(tmp_path: Path) -> None:
     doc = load_example("deadlift_lockout")
     path = tmp_path / "intake.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
-    lines = ["" for _ in measurement_lines(doc)]
-    lines[1] = "-10"  # hip extension, left
-    first_hip_ir = 1 + sum(1 for t in battery().tests[: [t.id for t in battery().tests].index("hip_ir_prone")]
-                           for _ in ([0] * ((2 if t.bilateral else 1) + (1 if len(t.instrument) > 1 else 0))))
-    lines[first_hip_ir] = lines[first_hip_ir + 1] = "-"  # not tested after all
+    lines = edit_lines(doc, {("hip_extension", "left"): "-10", ("hip_ir_prone", "left"): "-",
+                             ("hip_ir_prone", "right"): "-"})
     result = invoke("intake", "--measurements", str(path), lines=[*lines, "s"])
     assert result.exit_code == 0, result.output[-1500:]
     m = yaml.safe_load(path.read_text())["measurements"]
-    assert m["hip_extension"]["left"] == -10 and "hip_ir_prone" not in m
+    assert m["hip_extension"]["left"] == -10 and m["hip_extension"]["method"] == "prone"
+    assert "hip_ir_prone" not in m
 
 
 def test_comments_that_saving_would_drop_are_pointed_out(tmp_path: Path) -> None:
