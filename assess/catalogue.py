@@ -6,7 +6,7 @@ import json
 
 from assess.knowledge import RuleDef, load_knowledge
 from assess.phases import SALIENCE
-from assess.rule_language import Condition, HaltAct, NotCond, PrescribeAct, SessionAct
+from assess.rule_language import Condition, DoseAct, ExistsCond, HaltAct, NotCond, PrescribeAct
 
 
 def _concludes(rule: RuleDef) -> str:
@@ -14,8 +14,8 @@ def _concludes(rule: RuleDef) -> str:
     for action in rule.then:
         if isinstance(action, PrescribeAct):
             parts.append(f"block {action.prescribe}: " + ", ".join(action.exercises))
-        elif isinstance(action, SessionAct):
-            parts.append(f"a {action.session} session (fewer exercises)")
+        elif isinstance(action, DoseAct):
+            parts.append(f"the {action.dose}-irritability dose")
         elif isinstance(action, HaltAct):
             parts.append("ends the run")
         else:
@@ -30,6 +30,8 @@ def _conditions(rule: RuleDef) -> str:
     def one(c: Condition) -> str:
         if isinstance(c, NotCond):
             return "not (" + one(c.not_) + ")"
+        if isinstance(c, ExistsCond):
+            return "some (" + one(c.exists) + ")"
         fields = c.model_dump(exclude_none=True, by_alias=True)
         head = fields.pop(c.key)
         rest = "".join(f" {k}={list(v) if isinstance(v, tuple) else v}" for k, v in fields.items())

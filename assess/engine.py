@@ -11,6 +11,7 @@ import collections
 import collections.abc
 import inspect
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,6 +24,7 @@ from assess.rule_language import (
     AnswerCond,
     Condition,
     DerivedCond,
+    ExistsCond,
     HaltAct,
     MeasureCond,
     MeasurePairCond,
@@ -55,14 +57,14 @@ from experta.strategies import DepthStrategy  # noqa: E402 - after the compatibi
 KINDS = (
     "Answer", "Derived", "Measure", "Finding", "Pattern", "Referral", "YellowFlag", "Precaution",
     "Prescribe", "Exclude", "Caution", "Tag", "Unavailable", "Substitute", "Regression",
-    "Progression", "Restricts", "Modifies", "Care", "Advice", "Lead", "Emphasis", "Session",
-    "Review", "Letter", "NotScreened",
+    "Progression", "Restricts", "Modifies", "Care", "Advice", "Lead", "Emphasis", "Dose",
+    "Priority", "Review", "Letter", "NotScreened",
 )
 FACT_TYPES: dict[str, type] = {k: type(k, (ex.Fact,), {}) for k in KINDS}
 # Fields every declared fact of a kind carries, with defaults, so that the same
 # conclusion reached twice is one fact (experta drops exact duplicates).
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "Finding": {"side": "none", "about": ""},
+    "Finding": {"side": "none", "about": "", "how": ""},
     "Pattern": {"side": "none", "basis": "derived"},
     "Precaution": {"side": "none"},
     "Prescribe": {"side": "none", "step": "now"},
@@ -154,6 +156,10 @@ class _Compiler:
         if isinstance(cond, NotCond):
             inner, _ = self._one(cond.not_, negated=True, bind_value=False)
             return ex.NOT(inner), False
+        if isinstance(cond, ExistsCond):
+            # Variables inside are only tested, never bound, as inside NOT.
+            inner, _ = self._one(cond.exists, negated=True, bind_value=False)
+            return ex.EXISTS(inner), False
         fields = {name: _value(spec) for name, spec in cond.field_specs().items()}
         binds_value = False
         if isinstance(cond, MeasureCond) and not negated and cond.side is None \
@@ -167,6 +173,9 @@ class _Compiler:
                 fields["value"] = _value(cond.includes)
             elif cond.any_of is not None:
                 test = ex.P(lambda v, options=frozenset(cond.any_of): v in options)
+            elif cond.mentions is not None:
+                words = re.compile(r"\b(?:" + "|".join(map(re.escape, cond.mentions)) + r")", re.IGNORECASE)
+                test = ex.P(lambda v, w=words: isinstance(v, str) and w.search(v) is not None)
             elif cond.norm is not None:
                 norm = self.kb.norms[cond.norm]
                 test = ex.P(lambda v, n=norm: _number(v) and n.met(v))
@@ -229,7 +238,7 @@ class _Compiler:
 
 # The fact field that a conclusion's naming key fills, where it is not `id`.
 FACT_FIELD = {"exclude": "exercise", "caution": "exercise", "advice": "id", "lead": "block",
-              "emphasis": "block", "session": "mode", "review": "reason", "letter": "id",
+              "emphasis": "block", "dose": "level", "priority": "block", "review": "reason", "letter": "id",
               "not_screened": "screen"}
 
 

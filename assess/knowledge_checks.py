@@ -20,6 +20,7 @@ from assess.rule_language import (
     DerivedCond,
     EmphasisAct,
     ExcludeAct,
+    ExistsCond,
     FindingAct,
     FindingCond,
     LeadAct,
@@ -35,6 +36,7 @@ from assess.rule_language import (
     PrecautionCond,
     PrescribeAct,
     PrescribedCond,
+    PriorityAct,
     ReferralAct,
     RestrictsCond,
     ReviewAct,
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from assess.knowledge import KnowledgeBase, RuleDef
 
 # Values computed from the answers before the rules run (facts.DERIVED).
-DERIVED_NAMES = frozenset({"age_at_onset"})
+DERIVED_NAMES = frozenset({"age_at_onset", "goals"})
 
 
 def _numbers(values: list[object]) -> bool:
@@ -87,7 +89,7 @@ def _condition_names(kb: KnowledgeBase, rule: RuleDef, cond: Condition,
         out.append(f"unknown exercise {head}")
     if isinstance(cond, RestrictsCond | ModifiesCond | CareCond):
         pass  # catalogue facts: their values come from the data files checked below
-    if rule.phase in DECISION_PHASES and not isinstance(cond, NotCond) and (
+    if rule.phase in DECISION_PHASES and not isinstance(cond, NotCond | ExistsCond) and (
             norm is not None or _numbers(literal_values(cond))):
         out.append("a decision rule compares a number")
     return out
@@ -111,6 +113,10 @@ def _action_names(kb: KnowledgeBase, rule: RuleDef, action: Action) -> list[str]
                     for ex in action.exercises if not is_var(ex) and ex not in priority]
     elif isinstance(action, LeadAct):
         known(action.lead, blocks, "block")
+    elif isinstance(action, PriorityAct):
+        known(action.priority, blocks, "block")
+        if action.about != "goals":
+            known(action.about, {**kb.plan.findings, **kb.plan.patterns}, "finding or pattern")
     elif isinstance(action, EmphasisAct):
         known(action.emphasis, blocks, "block")
     elif isinstance(action, AdviceAct):
@@ -150,6 +156,13 @@ def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
         out += [f"{where}: care names unknown precaution {p}" for p in ex.care if p not in kb.precautions]
         if "barbell" in ex.equipment and "barbell" not in ex.tags:
             out.append(f"{where}: needs a barbell but lacks the tag barbell")
+        if ex.progression and not ex.retest:
+            out.append(f"{where}: leads to {ex.progression} but says no re-test for moving on")
+        if ex.progression in kb.exercises and kb.exercises[ex.progression].stage != ex.stage + 1:
+            out.append(f"{where}: its next stage {ex.progression} is not one stage on")
+        if ex.substitute in kb.exercises and kb.exercises[ex.substitute].stage > ex.stage:
+            out.append(f"{where}: its substitute {ex.substitute} is a later stage"
+                       " (a substitute never skips one)")
     out += [f"rules/exercises.yaml positions: {name} implies unknown tag {t}"
             for name, pos in positions.items() for t in pos.implies if t not in tags]
     for pid, p in kb.precautions.items():

@@ -51,7 +51,8 @@ class Norm(_Data):
     above: float | None = None
     at_most: float | None = None
     unit: str
-    finding: str
+    # The finding it usually marks (for the reader; the rules decide).
+    finding: str | None = None
     source: str
     caveats: tuple[Caveat, ...] = ()
 
@@ -146,6 +147,8 @@ class Exercise(_Data):
     position: str
     figure: str
     stage: int
+    # Minutes it takes at its dose (per side when side-specific): how long a session runs.
+    minutes: int
     side_specific: bool
     equipment: tuple[str, ...]
     tags: tuple[str, ...]
@@ -157,7 +160,8 @@ class Exercise(_Data):
     feel: str
     aids: tuple[Aid, ...] = ()
     progression: str | None
-    progression_when: str | None = None
+    # What the client must manage before moving to the next stage, checked at review.
+    retest: str | None = None
     regression: Regression
     substitute: str | None = None
     # Shown to the client when a precaution leaves this exercise out.
@@ -227,21 +231,54 @@ class Letter(_Data):
     source: str
 
 
-class SessionSettings(_Data):
+class DoseLevel(_Data):
+    """How much a session holds and how each exercise is dosed at one level of irritability."""
+
     max_exercises: int
     max_per_block: int
-    max_exercises_gentle: int
+    max_minutes: int
+    sets: Literal["lowest", "as_written"]
+    hold: str | None = None
+    rest: str
+    review_weeks: int
+
+
+class DoseLevels(_Data):
+    high: DoseLevel
+    moderate: DoseLevel
+    low: DoseLevel
     source: str
+    caveats: tuple[Caveat, ...] = ()
+
+    def level(self, name: str) -> DoseLevel:
+        level: DoseLevel = getattr(self, name)
+        return level
+
+
+class Priority(_Data):
+    weights: dict[Literal["provoker", "goal", "measured", "reported"], int]
+    # What the client is told about why a part of the plan comes where it does; {about} is the
+    # finding's or pattern's plain label.
+    reasons: dict[Literal["provoker", "goal", "measured", "reported"], str]
+    lead: str
+    source: str
+    caveats: tuple[Caveat, ...] = ()
+
+
+class PainMonitoring(_Data):
+    ceiling: int
+    rise: int
+    line: str
+    source: str
+    caveats: tuple[Caveat, ...] = ()
+
+    def limit(self, start: int) -> int:
+        """The most pain allowed during an exercise for someone who started at `start`."""
+        return max(start, min(self.ceiling, start + self.rise))
 
 
 class LogSettings(_Data):
     sessions_per_week: int
-    source: str
-
-
-class ReviewSettings(_Data):
-    weeks: int
-    sooner_weeks: int
     source: str
 
 
@@ -252,9 +289,10 @@ class StopIf(_Data):
 
 class PlanSettings(_Data):
     name: str
-    session: SessionSettings
+    dose_levels: DoseLevels
+    priority: Priority
+    pain_monitoring: PainMonitoring
     log: LogSettings
-    review: ReviewSettings
     stop_if: StopIf
     blocks: tuple[BlockDef, ...]
     advice: dict[str, str]
@@ -265,6 +303,8 @@ class PlanSettings(_Data):
     screens: dict[str, str]
     regression_fallback: str
     clinician_only_findings: tuple[str, ...]
+    # Examination findings the client is told about when nothing in the plan works on them.
+    noticed_findings: tuple[str, ...]
     findings: dict[str, str]
     patterns: dict[str, str]
 

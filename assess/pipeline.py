@@ -45,7 +45,29 @@ class Item(BaseModel):
     text: str
     side: str
     detail: str
+    # How it was found, in words: "measured: Hip extension, prone" or "from your answers".
+    how: str = ""
     rules: tuple[str, ...]
+
+
+def how_found(fields: dict[str, Any]) -> str:
+    """How a finding or pattern was found, as a clinician would say it: by which test and
+    method, or from the client's answers."""
+    tests = battery().by_id()
+    about, method, basis = fields.get("about"), fields.get("how"), fields.get("basis")
+    if about in tests:
+        test = tests[about]
+        name = test.name.split(" (")[0]
+        if method in test.method_labels:
+            return f"measured: {name}, {test.method_labels[method]}"
+        if method == "unrecorded":
+            return f"measured: {name}, method not recorded"
+        return f"measured: {name}"
+    if basis == "measured":
+        return "measured"
+    if about or basis == "reported":
+        return "from your answers"
+    return ""
 
 
 class Assessment(BaseModel):
@@ -110,13 +132,14 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     run = engine.run(intake_facts(intake) + catalogue_facts(kb, equipment))
     now = now or clock()
     assessed_on = dt.date.fromisoformat(intake["date"]) if "date" in intake else now.date()
-    plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on)
+    plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on,
+                    pain_now=intake["answers"].get("pain_now"))
 
     def items(kind: str, text: dict[str, str]) -> tuple[Item, ...]:
         return tuple(Item(id=f.fields["id"], text=text.get(f.fields["id"], f.fields["id"]),
                           side=f.fields.get("side", "none"),
                           detail=f.fields.get("about") or f.fields.get("basis", ""),
-                          rules=f.by) for f in run.of(kind))
+                          how=how_found(f.fields), rules=f.by) for f in run.of(kind))
 
     answers = intake["answers"]
     return Assessment(

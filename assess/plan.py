@@ -15,7 +15,6 @@ from assess.knowledge_models import Exercise
 from assess.plan_models import (
     Block,
     ClinicianReview,
-    Deferred,
     LeftOut,
     Letter,
     NextStep,
@@ -27,6 +26,8 @@ from assess.plan_models import (
     ReviewReason,
     Side,
 )
+from assess.rule_language import EmphasisAct, PrecautionAct, PrescribeAct
+from assess.session import block_order, block_reasons, build_session, dose_level, dose_text, minutes
 
 
 def referral_of(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
@@ -81,13 +82,14 @@ def _matched(run: RunResult, prescribes: list[FactRecord], kind: str) -> list[Fa
 
 
 def _why(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord]) -> str:
-    """One line: the patterns (in plain words) that the prescribing rules matched."""
-    reasons: list[str] = []
+    """One line: the patterns (in plain words) that the prescribing rules matched. A pattern
+    found by measurement is never called a trial, even if an answer suggested it too."""
+    basis: dict[str, set[str]] = defaultdict(set)
     for fact in _matched(run, prescribes, "Pattern"):
-        text = kb.plan.patterns.get(fact.fields["id"], fact.fields["id"])
-        if fact.fields.get("basis") == "reported":
-            text += " (from your answers; a trial)"
-        reasons.append(text)
+        basis[fact.fields["id"]].add(fact.fields.get("basis", ""))
+    trial = " (from your answers; a trial)"
+    reasons = [kb.plan.patterns.get(pid, pid) + (trial if bases == {"reported"} else "")
+               for pid, bases in basis.items()]
     unique = list(dict.fromkeys(reasons))
     return "For: " + "; ".join(unique) if unique else "Prescribed by " + ", ".join(
         sorted({r for p in prescribes for r in p.by}))
@@ -102,33 +104,6 @@ def _instead_of(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord])
 def _aids(ex: Exercise, equipment: set[str]) -> tuple[str, ...]:
     return tuple(f"{a.name}: {a.how}" for a in ex.aids
                  if not a.equipment or equipment.intersection(a.equipment))
-
-
-def _allocate(kb: KnowledgeBase, queues: dict[str, list[str]], block_order: list[str], *,
-              gentle: bool) -> tuple[dict[str, list[str]], list[Deferred]]:
-    """Round-robin over blocks in order (each block's first exercise, then each second...)
-    within the caps of rules/plan.yaml; what does not fit waits as a next step."""
-    session = kb.plan.session
-    max_total = session.max_exercises_gentle if gentle else session.max_exercises
-    max_block = session.max_per_block
-    session_full = f"a session holds {max_total} exercises at most" + (
-        " while the pain is severe or very recent" if gentle else "")
-    chosen: dict[str, list[str]] = defaultdict(list)
-    deferred: list[Deferred] = []
-    for rnd in range(max(map(len, queues.values()), default=0)):
-        for block in block_order:
-            queue = queues.get(block, [])
-            if rnd >= len(queue):
-                continue
-            ex_id = queue[rnd]
-            if rnd < max_block and sum(map(len, chosen.values())) < max_total:
-                chosen[block].append(ex_id)
-                continue
-            why = (f"the {block.replace('_', ' ')} block holds {max_block} exercises at a time"
-                   if rnd >= max_block else session_full)
-            deferred.append(Deferred(id=ex_id, name=kb.exercises[ex_id].name, block=block,
-                                     reason=f"waits for a later stage: {why}"))
-    return chosen, deferred
 
 
 def precautions_of(kb: KnowledgeBase, run: RunResult) -> tuple[PrecautionOut, ...]:
@@ -169,8 +144,14 @@ def _left_out(kb: KnowledgeBase, run: RunResult, excluded: dict[str, list[FactRe
 def _cautions(kb: KnowledgeBase, run: RunResult) -> dict[str, list[str]]:
     """Card instructions by exercise: a precaution's change for a tag, or the exercise's own care."""
     out: dict[str, list[str]] = defaultdict(list)
-    for f in run.of("Caution"):
+    seen: set[tuple[str, str]] = set()
+    # One instruction per precaution and exercise: an exercise with several of the tags a
+    # precaution changes gets the first, not near-repeats of it.
+    for f in sorted(run.of("Caution"), key=lambda f: f.index):
         ex_id, pid, tag = f.fields["exercise"], f.fields["precaution"], f.fields["tag"]
+        if (ex_id, pid) in seen:
+            continue
+        seen.add((ex_id, pid))
         text = kb.precautions[pid].modifies[tag] if tag else kb.exercises[ex_id].care[pid]
         text = " ".join(text.split())
         if text not in out[ex_id]:
@@ -205,6 +186,53 @@ def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...]) -> tuple
                  for lid, titles in because.items())
 
 
+def _checked_normal(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
+    """The measurements found within the normal range, in plain words, for the client."""
+    from assess.questionnaire import battery
+
+    tests = battery().by_id()
+    sides: dict[str, set[str]] = defaultdict(set)
+    for f in run.of("Finding"):
+        if f.fields["id"] == "within_norm":
+            sides[f.fields["about"]].add(f.fields["side"])
+    out = []
+    for test in tests:
+        if test in sides:
+            where = merge_sides(sides[test])
+            label = "both sides" if where == "both" else f"{where} side"
+            out.append(f"{tests[test].name.split(' (')[0]} ({label})")
+    return tuple(out)
+
+
+def _noticed(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
+    """Examination findings that nothing in the plan works on: named for the client so that
+    they know the clinician will look at them (plan.yaml noticed_findings)."""
+    # A finding is worked on when it leads, through any rule that concluded a prescription, an
+    # emphasis or a precaution, to the plan - even when that rule's conclusion repeated one
+    # another rule had already drawn (then it declared nothing new, but it still applies).
+    acting = {r.id for r in kb.rules
+              if any(isinstance(a, PrescribeAct | EmphasisAct | PrecautionAct) for a in r.then)}
+    used: set[int] = set()
+    todo = [p.index for p in run.of("Prescribe")] + [p.index for p in run.of("Precaution")]
+    todo += [i for f in run.firings if f.rule in acting for i in f.matched]
+    declared_by = {i: f for f in run.firings for i in f.declared}
+    while todo:
+        index = todo.pop()
+        if index in used:
+            continue
+        used.add(index)
+        firing = declared_by.get(index)
+        if firing is not None:
+            todo.extend(firing.matched)
+    out = []
+    for f in run.of("Finding"):
+        if f.fields["id"] in kb.plan.noticed_findings and f.index not in used:
+            text = kb.plan.findings[f.fields["id"]]
+            side = f.fields["side"]
+            out.append(text + (f" ({side})" if side in ("left", "right") else ""))
+    return tuple(dict.fromkeys(out))
+
+
 def _regression(kb: KnowledgeBase, ex: Exercise, offered: set[str]) -> tuple[str, str | None]:
     """The card's "too hard?" line: another exercise only when the rules offered it as a
     regression and the safety rules let it stand (RX-REG-01), otherwise a smaller version."""
@@ -216,11 +244,20 @@ def _regression(kb: KnowledgeBase, ex: Exercise, offered: set[str]) -> tuple[str
     return f"Go back to {kb.exercises[target].name}.", target
 
 
+def _pain_line(kb: KnowledgeBase, pain_now: int | None) -> tuple[str, ...]:
+    """The stop rule relative to the client's own pain (plan.yaml pain_monitoring)."""
+    if pain_now is None:
+        return ()
+    rule = kb.plan.pain_monitoring
+    text = rule.line.format(rise=rule.rise, ceiling=rule.ceiling, start=pain_now, limit=rule.limit(pain_now))
+    return (" ".join(text.split()),)
+
+
 def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
-             assessed_on: dt.date) -> Plan:
+             assessed_on: dt.date, pain_now: int | None = None) -> Plan:
     """Build the plan from a run: referral, or blocks within the session caps."""
     precautions = precautions_of(kb, run)
-    stop_if = tuple(dict.fromkeys((*kb.plan.stop_if.items,
+    stop_if = tuple(dict.fromkeys((*_pain_line(kb, pain_now), *kb.plan.stop_if.items,
                                    *(" ".join(i.split()) for p in precautions
                                      for i in kb.precautions[p.id].stop_if))))
     advice_ids = [f.fields["id"] for f in run.of("Advice")]
@@ -246,15 +283,15 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
         if p.fields["exercise"] in excluded or p.fields["step"] not in ("now", "later"):
             continue
         (now if p.fields["step"] == "now" else later)[p.fields["exercise"]].append(p)
-    default_order = [b.id for b in kb.plan.blocks]
-    leads = {f.fields["block"] for f in run.of("Lead")}
-    block_order = sorted(default_order, key=lambda b: (b not in leads, default_order.index(b)))
     emphasis = {f.fields["block"]: f.fields["side"] for f in run.of("Emphasis")}
+    level_name = dose_level(run)
+    level = kb.plan.dose_levels.level(level_name)
+    order = block_order(kb, run, sorted({f.fields["block"] for fs in now.values() for f in fs}))
 
     # An exercise prescribed in two blocks belongs to the first in block order.
     home: dict[str, str] = {}
     for ex_id, facts in now.items():
-        home[ex_id] = min((f.fields["block"] for f in facts), key=block_order.index)
+        home[ex_id] = min((f.fields["block"] for f in facts), key=order.index)
     priority = {b.id: b.priority for b in kb.plan.blocks}
     queues: dict[str, list[str]] = defaultdict(list)
 
@@ -270,50 +307,62 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     for ex_id in sorted(now, key=rank):
         queues[home[ex_id]].append(ex_id)
 
-    # The safety rules ask for a gentle start with severe or very recent pain.
-    gentle = any(f.fields["mode"] == "gentle" for f in run.of("Session"))
-    chosen, deferred = _allocate(kb, queues, block_order, gentle=gentle)
+    sides: dict[str, Side] = {}
+    for ex_id, facts in now.items():
+        merged = merge_sides({f.fields["side"] for f in facts})
+        # A pattern without a side (the hinge, say) means each leg in turn.
+        both = "both" if merged == "none" else merged
+        sides[ex_id] = both if kb.exercises[ex_id].side_specific else "none"
+    session = build_session(kb, queues, order, sides, level)
 
     have = set(equipment)
     cautions = _cautions(kb, run)
+    carries = {b: {b} | {f.fields["block"] for ex_id in chosen for f in now[ex_id]}
+               for b, chosen in session.chosen.items()}
+    reasons = block_reasons(kb, run, carries)
     blocks: list[Block] = []
-    for block_def in sorted(kb.plan.blocks, key=lambda b: block_order.index(b.id)):
-        if not chosen.get(block_def.id):
+    for block_id in order:
+        if not session.chosen.get(block_id):
             continue
+        block_def = next(b for b in kb.plan.blocks if b.id == block_id)
         items = []
-        for ex_id in chosen[block_def.id]:
+        for ex_id in session.chosen[block_id]:
             ex = kb.exercises[ex_id]
             facts = now[ex_id]
             nxt = None
-            if ex.progression and ex.progression in later and ex.progression not in chosen[block_def.id]:
+            if ex.progression and ex.progression in later and ex.progression not in session.chosen[block_id]:
                 nxt = NextStep(id=ex.progression, name=kb.exercises[ex.progression].name,
-                               when=ex.progression_when or "when this is easy")
-            side: Side = "none"
-            if ex.side_specific:
-                # A pattern without a side (the hinge, say) means each leg in turn.
-                merged = merge_sides({f.fields["side"] for f in facts})
-                side = "both" if merged == "none" else merged
-            emph = emphasis.get(block_def.id)
+                               when=f"at your review, if you can manage {ex.retest}",
+                               cautions=tuple(cautions.get(ex.progression, ())))
+            side = sides[ex_id]
+            # The emphasis of the block it is in, or of the block that prescribed it when
+            # another block took it in (a hamstring stretch in the hinge block).
+            emph = emphasis.get(block_id) or next(
+                (emphasis[f.fields["block"]] for f in facts if f.fields["block"] in emphasis), None)
             regression, regression_id = _regression(kb, ex, regressions)
             items.append(PlannedExercise(
-                id=ex.id, name=ex.name, block=block_def.id, side=side,
+                id=ex.id, name=ex.name, block=block_id, side=side,
                 emphasis=emph if side == "both" else None,
-                dose=ex.dose.summary(), frequency=ex.dose.frequency, dose_source=ex.dose.source,
-                start=ex.start, cues=ex.cues, aids=_aids(ex, have), feel=ex.feel,
-                why=_why(kb, run, facts), rules=tuple(sorted({r for f in facts for r in f.by})),
-                next_step=nxt, regression=regression, regression_id=regression_id,
+                dose=dose_text(ex, level), frequency=ex.dose.frequency, dose_source=ex.dose.source,
+                minutes=minutes(ex, side), start=ex.start, cues=ex.cues, aids=_aids(ex, have),
+                feel=ex.feel, why=_why(kb, run, facts), rules=tuple(sorted({r for f in facts for r in f.by})),
+                next_step=nxt, retest=ex.retest, regression=regression, regression_id=regression_id,
                 cautions=tuple(cautions.get(ex_id, ())), instead_of=_instead_of(kb, run, facts),
                 figure=ex.figure, source=f"{ex.seed}: \"{ex.passage}\"",
             ))
-        blocks.append(Block(id=block_def.id, title=block_def.title, purpose=block_def.purpose,
-                            emphasis=emphasis.get(block_def.id), exercises=tuple(items)))
+        blocks.append(Block(id=block_id, title=block_def.title, purpose=block_def.purpose,
+                            emphasis=emphasis.get(block_id), exercises=tuple(items),
+                            because=reasons.get(block_id, ())))
 
-    review_settings = kb.plan.review
-    weeks = (review_settings.sooner_weeks if gentle else review_settings.weeks) if blocks else None
+    in_pain = any(f.fields["id"] == "pain_present" for f in run.of("Finding"))
+    weeks = level.review_weeks if blocks or in_pain else None
     advice = tuple(kb.plan.advice[a] for a in dict.fromkeys(sorted(advice_ids)))
     planned = {e.id for b in blocks for e in b.exercises}
     return Plan(referral=False, reason=None, referral_detail=None, blocks=tuple(blocks),
-                deferred=tuple(deferred), left_out=_left_out(kb, run, excluded_facts, planned),
+                deferred=tuple(session.deferred), left_out=_left_out(kb, run, excluded_facts, planned),
                 advice=advice, stop_if=stop_if, letters=_letters(kb, precautions),
-                clinician_review=review, review_weeks=weeks,
+                clinician_review=review, dose_level=level_name,
+                dose_notes=(level.rest,) if blocks else (),
+                session_minutes=session.minutes, checked_normal=_checked_normal(kb, run),
+                noticed=_noticed(kb, run), review_weeks=weeks,
                 review_date=assessed_on + dt.timedelta(weeks=weeks) if weeks else None)

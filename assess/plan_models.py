@@ -19,6 +19,8 @@ class NextStep(_Out):
     id: str
     name: str
     when: str
+    # Its own instructions under a precaution (a "with care" note), said before it starts.
+    cautions: tuple[str, ...] = ()
 
 
 class PlannedExercise(_Out):
@@ -30,6 +32,8 @@ class PlannedExercise(_Out):
     dose: str
     frequency: str
     dose_source: str
+    # Minutes it takes in the session (both sides when it is done on both).
+    minutes: int = 0
     start: str
     cues: tuple[str, ...]
     aids: tuple[str, ...]
@@ -37,6 +41,8 @@ class PlannedExercise(_Out):
     why: str
     rules: tuple[str, ...]
     next_step: NextStep | None
+    # What to manage before moving on (staged exercises), checked at review.
+    retest: str | None = None
     regression: str
     regression_id: str | None = None
     # Instructions printed on the card because of a precaution (hold a support, with care).
@@ -53,6 +59,8 @@ class Block(_Out):
     purpose: str
     emphasis: Literal["left", "right"] | None
     exercises: tuple[PlannedExercise, ...]
+    # Why this part comes where it does (what provokes the pain, a goal, what was measured).
+    because: tuple[str, ...] = ()
 
 
 class Deferred(_Out):
@@ -133,6 +141,13 @@ class Plan(_Out):
     stop_if: tuple[str, ...]
     letters: tuple[Letter, ...] = ()
     clinician_review: ClinicianReview = ClinicianReview(required=False, reasons=())
+    # The irritability level that set the dose, its range and rest lines, and the session's length.
+    dose_level: str = "low"
+    dose_notes: tuple[str, ...] = ()
+    session_minutes: int = 0
+    # What was measured and found normal; examination findings the plan does not work on.
+    checked_normal: tuple[str, ...] = ()
+    noticed: tuple[str, ...] = ()
     review_weeks: int | None
     review_date: dt.date | None
 
