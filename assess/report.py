@@ -80,7 +80,9 @@ def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
     for row in grouped.values():
         side = merge_sides(row["sides"])
         where = "both sides" if side == "both" else "" if side == "none" else f"{side} side"
-        rows.append({"text": row["text"], "where": where, "trial": row["bases"] == {"reported"}})
+        trial = row["bases"] == {"reported"}
+        rows.append({"text": row["text"], "where": where, "trial": trial,
+                     "how": "measured" if "measured" in row["bases"] else ""})
     return rows
 
 
@@ -104,7 +106,8 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "findings": [f for f in a.findings if f.id not in kb.plan.clinician_only_findings],
         "chart_rows": _chart_rows(a),
         "patterns": _merged(a.patterns),
-        "log_columns": (a.plan.review_weeks or kb.plan.review.weeks) * kb.plan.log.sessions_per_week,
+        "log_columns": (a.plan.review_weeks or kb.plan.dose_levels.low.review_weeks)
+        * kb.plan.log.sessions_per_week,
     }
     if a.plan.referral:
         detail = a.plan.referral_detail
