@@ -27,16 +27,26 @@ TYPOS = [
     ("patterns.yaml", "when: [{finding: limited_hip_extension, side: $side}]",
      "when: [{findng: limited_hip_extension, side: $side}]",
      ["rules/patterns.yaml", "CLS-EXT-01", "unknown condition kind 'findng'"]),
-    ("plan.yaml", "  max_per_block: 3", "  max_per_blok: 3",
-     ["rules/plan.yaml", "session.max_per_blok: unknown key", "session.max_per_block: Field required"]),
+    ("plan.yaml", "    max_per_block: 1\n", "    max_per_blok: 1\n",
+     ["rules/plan.yaml", "dose_levels.high.max_per_blok: unknown key",
+      "dose_levels.high.max_per_block: Field required"]),
     ("precautions.yaml", "    excludes: [neural_tension, loaded_spinal_flexion]",
      "    excludes: [neural_tension, loaded_spinal_flexon]",
      ["rules/precautions.yaml", "nerve_root", "unknown tag loaded_spinal_flexon"]),
     ("safety.yaml", "{restricts: $precaution, tag: $tag}", "{restricts: $precaution, tags: $tag}",
      ["rules/safety.yaml", "SAF-PRE-01", "unknown key 'tags'"]),
-    ("findings.yaml", "norm: hip_extension_limited}]\n    then: [{finding: limited_hip_extension",
-     "norm: hip_extension_limitd}]\n    then: [{finding: limited_hip_extension",
-     ["FND-EXT-01", "unknown norm hip_extension_limitd"]),
+    ("findings.yaml", "norm: hip_extension_prone_limited}]\n    then: [{finding: limited_hip_extension",
+     "norm: hip_extension_prone_limitd}]\n    then: [{finding: limited_hip_extension",
+     ["FND-EXT-01", "unknown norm hip_extension_prone_limitd"]),
+    # A key given twice: YAML would keep the second silently.
+    ("exercises.yaml", "    progression: jefferson_curl\n",
+     "    progression: jefferson_curl\n    progression: bodyweight_hip_hinge\n",
+     ["exercises.yaml", "line", "duplicate key 'progression'"]),
+    ("plan.yaml", "{provoker: 3,", "{provoker: 3, provoker: 1,", ["duplicate key 'provoker'"]),
+    # A priority must name what it is about, and that must be a finding or pattern.
+    ("prescription.yaml", "because: provoker, about: pain_deadlift_top}",
+     "because: provoker, about: pain_deadlift_tpo}",
+     ["RX-PRI-01", "unknown finding or pattern pain_deadlift_tpo"]),
 ]
 
 

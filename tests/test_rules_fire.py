@@ -77,3 +77,28 @@ def test_rule_fires_and_changes_the_outcome(rule: RuleDef, fired_on: dict[str, l
                 outcome(assess_intake(doc, now=NOW, engine=reduced)):
             return
     pytest.fail(f"{rule.id} fires, but removing it changes nothing on the intakes where it fires")
+
+
+def without_action(kb: KnowledgeBase, rule: RuleDef, index: int) -> KnowledgeBase:
+    reduced = rule.model_copy(update={"then": rule.then[:index] + rule.then[index + 1:]})
+    modules = tuple(m.model_copy(update={"rules": tuple(reduced if r.id == rule.id else r for r in m.rules)})
+                    for m in kb.modules)
+    return kb.model_copy(update={"modules": modules})
+
+
+ACTIONS = [(rule, i) for rule in KB.rules if len(rule.then) > 1 for i in range(len(rule.then))]
+
+
+@pytest.mark.parametrize("rule, index", ACTIONS, ids=[f"{r.id}-then[{i}]" for r, i in ACTIONS])
+def test_every_action_of_a_rule_changes_the_outcome(rule: RuleDef, index: int,
+                                                    fired_on: dict[str, list[dict[str, Any]]]) -> None:
+    """A conclusion that changes nothing is a defect too, even in a rule whose other
+    conclusions do: each is taken out in turn."""
+    docs = fired_on.get(rule.id, [])
+    reduced: Engine = build_engine(without_action(KB, rule, index))
+    full = default_engine()
+    for doc in docs[:6]:
+        if outcome(assess_intake(doc, now=NOW, engine=full)) != \
+                outcome(assess_intake(doc, now=NOW, engine=reduced)):
+            return
+    pytest.fail(f"{rule.id} then[{index}] ({rule.then[index]!r}) changes nothing where the rule fires")

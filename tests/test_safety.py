@@ -72,10 +72,16 @@ def safety_violations(doc: dict[str, Any], a: Assessment) -> list[str]:
     ids = a.plan.exercise_ids()
     if len(ids) != len(set(ids)):
         out.append(f"an exercise twice: {ids}")
-    gentle = any(p.id in ("severe_pain", "very_recent_onset") for p in a.precautions)
-    cap = KB.plan.session.max_exercises_gentle if gentle else KB.plan.session.max_exercises
-    if len(ids) > cap:
-        out.append(f"{len(ids)} exercises, cap {cap}")
+    # The cap follows the dose level, and the dose level follows irritability.
+    level = KB.plan.dose_levels.level(a.plan.dose_level)
+    if len(ids) > level.max_exercises:
+        out.append(f"{len(ids)} exercises, cap {level.max_exercises} at dose {a.plan.dose_level}")
+    if a.plan.session_minutes > level.max_minutes:
+        out.append(f"{a.plan.session_minutes} minutes, cap {level.max_minutes}")
+    worst = max(answers.get("pain_now", 0), answers.get("pain_worst", 0))
+    high = KB.norms["irritability_high_pain"].at_least or 0
+    if not a.plan.referral and a.plan.exercise_ids() and worst >= high and a.plan.dose_level != "high":
+        out.append(f"pain {worst}/10 dosed {a.plan.dose_level}")
     return out
 
 
