@@ -50,6 +50,24 @@ class WhyNot(_Out):
     kind: str  # referral | safety | equipment | deferred | later_stage | pattern_missing
     reason: str
     rules: tuple[str, ...]
+    # Related to what was found (left out, waiting, a later stage of what is prescribed),
+    # rather than an exercise for something this client does not have.
+    related: bool = True
+
+
+class NormNote(_Out):
+    describe: str
+    source: str
+
+
+class RuleNote(_Out):
+    """A rule as it stood when it fired: an explanation must not depend on today's rules."""
+
+    title: str
+    rationale: str = ""
+    source: str
+    # The norms a value had to meet for it to fire (not those it had to miss).
+    norms: dict[str, NormNote] = {}
 
 
 class Audit(_Out):
@@ -57,16 +75,67 @@ class Audit(_Out):
     facts: tuple[AuditFact, ...]
     firings: tuple[AuditFiring, ...]
     why_not: tuple[WhyNot, ...]
+    # Recorded at assessment time so that an old assessment is explained from its own rule
+    # set: the rules that fired or are named in WHY NOT, the exercises' names and seed
+    # passages, and the words for the tests, methods, findings and patterns. Empty in
+    # assessments made before these were recorded.
+    rules: dict[str, RuleNote] = {}
+    exercises: dict[str, str] = {}
+    exercise_sources: dict[str, str] = {}
+    words: dict[str, str] = {}
 
 
 def build_audit(kb: KnowledgeBase, run: RunResult, plan: Plan) -> Audit:
+    nots = tuple(why_not(kb, run, plan))
+    named = dict.fromkeys([*(f.rule for f in run.firings), *(r for w in nots for r in w.rules)])
     return Audit(
         halted=run.halted,
         facts=tuple(AuditFact(index=f.index, kind=f.kind, fields=f.fields, by=f.by)
                     for f in run.facts),
         firings=tuple(_firing(kb, f) for f in run.firings),
-        why_not=tuple(why_not(kb, run, plan)),
+        why_not=nots,
+        rules={r: _rule_note(kb, kb.rule(r)) for r in named},
+        exercises={e.id: e.name for e in kb.exercises.values()},
+        exercise_sources={e.id: f'{kb.sources.title(e.seed)}: "{e.passage}"'
+                          for e in kb.exercises.values()},
+        words=_words(kb),
     )
+
+
+def _rule_note(kb: KnowledgeBase, rule: RuleDef) -> RuleNote:
+    met = [n for c in rule.when if not isinstance(c, NotCond)
+           for n in [getattr(c, "norm", None)] if n]
+    return RuleNote(title=rule.title, rationale=rule.rationale,
+                    source=seed_citation(kb, rule.source),
+                    norms={n: NormNote(describe=kb.norms[n].describe,
+                                       source=" ".join(kb.norms[n].source.split()))
+                           for n in met})
+
+
+def seed_citation(kb: KnowledgeBase, source: Any) -> str:
+    """A source as a reader can look it up: the seed's title, not its file name."""
+    parts = []
+    if getattr(source, "seed", None):
+        title = kb.sources.title(source.seed)
+        parts.append(f"{title}: \"{source.passage}\"" if source.passage else title)
+    if getattr(source, "ref", None):
+        parts.append(source.ref)
+    return "; ".join(parts) if parts else str(source)
+
+
+def _words(kb: KnowledgeBase) -> dict[str, str]:
+    """Plain names for the ids a trail holds: tests, methods, findings, patterns."""
+    from assess.questionnaire import battery
+
+    words: dict[str, str] = {}
+    for test in battery().tests:
+        words[f"test:{test.id}"] = test.name.split(" (")[0]
+        words[f"unit:{test.id}"] = test.unit or ""
+        for method, label in test.method_labels.items():
+            words[f"method:{test.id}:{method}"] = label
+    words.update({f"finding:{k}": v for k, v in kb.plan.findings.items()})
+    words.update({f"pattern:{k}": v for k, v in kb.plan.patterns.items()})
+    return words
 
 
 def _firing(kb: KnowledgeBase, f: Firing) -> AuditFiring:
@@ -127,6 +196,17 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
     prescribed_later = {f.fields["exercise"] for f in run.of("Prescribe") if f.fields["step"] == "later"}
     before = {e.progression: e for e in kb.exercises.values() if e.progression}
     prescribers = _prescribers(kb)
+    given = prescribed_now | prescribed_later | in_plan
+
+    def chain_given(ex_id: str) -> bool:
+        seen: set[str] = set()
+        while ex_id in before and ex_id not in seen:
+            seen.add(ex_id)
+            ex_id = before[ex_id].id
+            if ex_id in given:
+                return True
+        return False
+
     out: list[WhyNot] = []
     for ex in kb.exercises.values():
         if ex.id in in_plan:
@@ -134,7 +214,10 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
 
         def note(kind: str, reason: str, rules: tuple[str, ...] = (), ex_id: str = ex.id,
                  name: str = ex.name) -> None:
-            out.append(WhyNot(exercise=ex_id, name=name, kind=kind, reason=reason, rules=rules))
+            related = kind not in ("pattern_missing", "later_stage") or (
+                kind == "later_stage" and (ex_id in prescribed_later or chain_given(ex_id)))
+            out.append(WhyNot(exercise=ex_id, name=name, kind=kind, reason=reason, rules=rules,
+                              related=related))
 
         if plan.referral:
             rules = tuple(r.rule for r in plan.referral_detail.reasons) if plan.referral_detail else ()

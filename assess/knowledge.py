@@ -26,6 +26,7 @@ from assess.knowledge_models import (
     Precautions,
     RuleSetInfo,
     Source,
+    Sources,
 )
 from assess.paths import data_dir
 from assess.phases import Phase
@@ -71,6 +72,7 @@ class KnowledgeBase(_Data):
     catalogue: Catalogue
     precautions: dict[str, Precaution]
     plan: PlanSettings
+    sources: Sources
 
     _exercises: dict[str, Exercise] = PrivateAttr(default_factory=dict)
     _rules: dict[str, RuleDef] = PrivateAttr(default_factory=dict)
@@ -205,13 +207,14 @@ def _load(folder: Path) -> KnowledgeBase:
         catalogue = read(Catalogue, "exercises.yaml")
         precautions = read(Precautions, "precautions.yaml")
         plan = read(PlanSettings, "plan.yaml")
+        sources = read(Sources, "sources.yaml")
     except (OSError, yaml.YAMLError, AttributeError, TypeError) as exc:
         raise KnowledgeBaseError(f"the knowledge base in {folder} cannot be loaded: {exc}") from exc
     if problems:
         raise KnowledgeBaseError("the knowledge base cannot be loaded:\n  " + "\n  ".join(problems))
     kb = KnowledgeBase(
         info=info, sha256=folder_sha256(folder), modules=tuple(modules), norms=norms,
-        catalogue=catalogue, precautions=precautions.precautions, plan=plan,
+        catalogue=catalogue, precautions=precautions.precautions, plan=plan, sources=sources,
     )
     from assess.knowledge_checks import cross_check
 

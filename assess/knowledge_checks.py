@@ -194,6 +194,11 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
         for action in r.then:
             problems += [f"{r.id}: {p}" for p in _action_names(kb, r, action)]
     problems += _catalogue_problems(kb)
+    cited = {*(r.source.seed for r in kb.rules if r.source.seed),
+             *(e.seed for e in kb.exercises.values()),
+             *(p.source.seed for p in kb.precautions.values() if p.source.seed)}
+    problems += [f"rules/sources.yaml: seed {s} is cited but has no title"
+                 for s in sorted(cited - set(kb.sources.seeds))]
     problems += [f"rules/precautions.yaml: {p}: no rule concludes this precaution"
                  for p in kb.precautions if p not in concluded_precautions]
     problems += [f"plan.yaml clinician_only_findings: no rule concludes {f}"

@@ -184,6 +184,26 @@ class Catalogue(_Data):
     exercises: tuple[Exercise, ...]
 
 
+class Seed(_Data):
+    title: str
+
+
+class Sources(_Data):
+    """The seeds by file name with the title a reader can look up, and the short reference keys."""
+
+    seeds: dict[str, Seed]
+    references: dict[str, str] = Field(default_factory=dict)
+
+    def title(self, seed: str) -> str:
+        return self.seeds[seed].title if seed in self.seeds else seed
+
+    def expand(self, text: str) -> str:
+        """A text with each short reference key (GARBER-2011) replaced by the full reference."""
+        for key, ref in self.references.items():
+            text = text.replace(key, ref)
+        return text
+
+
 class Precaution(_Data):
     """What a precaution means: what it rules out (by tag), what it changes, who must see it."""
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from assess.audit import describe_fact
+from assess.audit_language import hidden_why_not, how_accounts, norms_used, rule_line, why_not_groups
 from assess.knowledge import load_knowledge
 from assess.paths import data_dir
 from assess.plan import merge_sides
@@ -90,19 +90,15 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
     """The HTML of the plan, or of the referral letter when a red flag was found."""
     kb = load_knowledge()
     fired = list(dict.fromkeys(f.rule for f in a.audit.firings))
-    line = {f.index: describe_fact(f) for f in a.audit.facts}
-    firings = [{
-        "order": f.order, "rule": f.rule, "title": f.title, "phase": f.phase,
-        "matched": "; ".join(line[i] for i in f.matched) or "-",
-        "declared": "; ".join(line[i] for i in f.declared) or "(nothing new)",
-    } for f in a.audit.firings]
+    phases = {f.rule: f.phase for f in a.audit.firings}
     context: dict[str, Any] = {
         "a": a,
         "with_audit": with_audit,
-        "firings": firings,
-        "why_not": a.audit.why_not,
-        "fired_rules": [{"id": r, "rationale": kb.rule(r).rationale, "source": str(kb.rule(r).source)}
-                        for r in fired],
+        "accounts": how_accounts(a),
+        "norms_used": norms_used(a),
+        "why_not_groups": why_not_groups(a),
+        "why_not_hidden": hidden_why_not(a),
+        "fired_rules": [{**rule_line(a, r), "phase": phases[r]} for r in fired],
         "findings": [f for f in a.findings if f.id not in kb.plan.clinician_only_findings],
         "chart_rows": _chart_rows(a),
         "patterns": _merged(a.patterns),

@@ -147,13 +147,29 @@ def rules(fmt: Annotated[RulesFormat, typer.Option("--format", help="md or json.
 @app.command()
 def explain(
     assessment_json: Annotated[Path, typer.Argument(help="An assessment written with --json.")],
-    exercise: Annotated[str | None, typer.Option("--exercise", help="Explain one exercise.")] = None,
+    exercise: Annotated[str | None, typer.Option(
+        "--exercise", help="Explain one exercise, by id or name (--list shows them).")] = None,
+    everything: Annotated[bool, typer.Option(
+        "--all", help="WHY NOT for every catalogue exercise, not only those related to what "
+                      "was found.")] = False,
+    listing: Annotated[bool, typer.Option("--list", help="List the exercises' ids and names.")] = False,
 ) -> None:
     """Show the audit trail of an assessment: HOW each plan item was reached, WHY NOT the rest.
 
-    Example: assess explain assessment.json --exercise jefferson_curl
+    Example: assess explain assessment.json --exercise "Jefferson curl"
+
+    Read from the assessment file alone (the trail and rule notes recorded when it was made),
+    so an assessment made with an earlier rule set is explained as it was made.
     """
     with errors():
+        from assess.errors import KnowledgeBaseError
         from assess.explain import explain_assessment, load_assessment
+        from assess.knowledge import load_knowledge
 
-        explain_assessment(load_assessment(assessment_json), exercise=exercise, console=out)
+        a = load_assessment(assessment_json)
+        try:
+            current = load_knowledge().sha256
+        except KnowledgeBaseError:
+            current = ""  # today's rules are not needed to explain a recorded trail
+        explain_assessment(a, exercise=exercise, console=out, everything=everything,
+                           listing=listing, current_sha256=current)
