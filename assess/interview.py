@@ -284,6 +284,14 @@ class Interview:
             data["clinician"] = name
         else:
             data.pop("clinician", None)
+            return
+        contact = self.until_valid("How a doctor can reach you - clinic, telephone or e-mail "
+                                   "(optional, Enter to skip): ", str.strip, optional=True,
+                                   current=data.get("clinician_contact"))
+        if contact:
+            data["clinician_contact"] = contact
+        else:
+            data.pop("clinician_contact", None)
 
     def ask_date(self, data: dict[str, Any]) -> None:
         def parse(text: str) -> str:

@@ -158,6 +158,9 @@ def intake_model() -> type[BaseModel]:
         date=(Annotated[dt.date, BeforeValidator(_date_text), Field(strict=False),
                         AfterValidator(_date_in_range)] | None, None),
         clinician=(Annotated[str, Field(max_length=120), AfterValidator(clean_text(False))] | None, None),
+        # How a doctor reaches the clinician (clinic, telephone, e-mail): printed on letters.
+        clinician_contact=(Annotated[str, Field(max_length=200), AfterValidator(clean_text(False))] | None,
+                           None),
         answers=(answers, ...),
         measurements=(measurements | None, None),
     )

@@ -79,6 +79,7 @@ class Assessment(BaseModel):
     assessed_on: dt.date
     client: dict[str, Any]
     clinician: str | None
+    clinician_contact: str | None = None
     intake: dict[str, Any]
     findings: tuple[Item, ...]
     patterns: tuple[Item, ...]
@@ -148,6 +149,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
         assessed_on=assessed_on,
         client={k: answers[k] for k in ("name", "age", "sex") if k in answers},
         clinician=intake.get("clinician"),
+        clinician_contact=intake.get("clinician_contact"),
         intake=intake,
         findings=items("Finding", kb.plan.findings),
         patterns=items("Pattern", kb.plan.patterns),

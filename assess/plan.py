@@ -27,7 +27,15 @@ from assess.plan_models import (
     Side,
 )
 from assess.rule_language import EmphasisAct, PrecautionAct, PrescribeAct
-from assess.session import block_order, block_reasons, build_session, dose_level, dose_text, minutes
+from assess.session import (
+    block_order,
+    block_reasons,
+    build_session,
+    dose_level,
+    dose_text,
+    minutes,
+    one_sided,
+)
 
 
 def referral_of(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
@@ -343,7 +351,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
             items.append(PlannedExercise(
                 id=ex.id, name=ex.name, block=block_id, side=side,
                 emphasis=emph if side == "both" else None,
-                dose=dose_text(ex, level), frequency=ex.dose.frequency, dose_source=ex.dose.source,
+                dose=one_sided(dose_text(ex, level), side), frequency=ex.dose.frequency,
+                dose_source=ex.dose.source,
                 minutes=minutes(ex, side), start=ex.start, cues=ex.cues, aids=_aids(ex, have),
                 feel=ex.feel, why=_why(kb, run, facts), rules=tuple(sorted({r for f in facts for r in f.by})),
                 next_step=nxt, retest=ex.retest, regression=regression, regression_id=regression_id,

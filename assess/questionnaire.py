@@ -186,6 +186,12 @@ class RomTest(_Definition):
     sides: Literal["bilateral", "single"]
     instructions: str
     norms: tuple[str, ...] = Field(default=())
+    # A shorter name where space is tight (the chart); else the name without its bracket.
+    short_name: str | None = None
+
+    @property
+    def chart_name(self) -> str:
+        return self.short_name or self.name.split(" (")[0]
 
     @property
     def bilateral(self) -> bool:

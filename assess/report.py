@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assess.audit_language import hidden_why_not, how_accounts, norms_used, rule_line, why_not_groups
+from assess.chart import chart_rows
 from assess.knowledge import load_knowledge
+from assess.letter import letter_content
 from assess.paths import data_dir
 from assess.plan import merge_sides
-from assess.questionnaire import battery
 
 if TYPE_CHECKING:
     from assess.pipeline import Assessment
@@ -35,37 +36,6 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def _chart_rows(a: Assessment) -> list[dict[str, Any]]:
-    """Measured angles with the limit of their first norm, for the range-of-motion chart."""
-    kb = load_knowledge()
-    rows = []
-    measured = a.intake.get("measurements", {})
-    for test in battery().tests:
-        entry = measured.get(test.id)
-        if test.type != "decimal" or not entry or test.min is None or test.max is None:
-            continue
-        sides = [("L", entry.get("left")), ("R", entry.get("right"))] if test.bilateral \
-            else [("", entry.get("value"))]
-        marks = [{"side": s, "value": min(max(v, test.min), test.max)}
-                 for s, v in sides if v is not None]
-        if not marks:
-            continue
-        limit, low = None, True
-        for name in test.norms:
-            norm = kb.norms[name]
-            if name == "side_difference":
-                continue
-            limit = norm.below if norm.below is not None else (norm.at_least or norm.above)
-            low = norm.below is not None
-            break
-        values = " / ".join(f"{s} {v:g}" if s else f"{v:g}" for s, v in sides if v is not None)
-        rows.append({"name": test.name.split(" (")[0].replace("Modified Thomas test", "Thomas"),
-                     "min": test.min, "max": test.max,
-                     "limit": limit, "low_is_limited": low, "marks": marks,
-                     "label": f"{values} {test.unit or ''}".strip()})
-    return rows
 
 
 def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -100,7 +70,7 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "why_not_hidden": hidden_why_not(a),
         "fired_rules": [{**rule_line(a, r), "phase": phases[r]} for r in fired],
         "findings": [f for f in a.findings if f.id not in kb.plan.clinician_only_findings],
-        "chart_rows": _chart_rows(a),
+        "chart_rows": chart_rows(kb, a),
         "patterns": _merged(a.patterns),
         "log_columns": (a.plan.review_weeks or kb.plan.dose_levels.low.review_weeks)
         * kb.plan.log.sessions_per_week,
@@ -110,6 +80,8 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         assert detail is not None
         context["title"] = "Referral letter"
         context["reasons_text"] = list(dict.fromkeys(r.text for r in detail.reasons))
+        context["letter"] = letter_content(a)
+        context["emergency"] = detail.urgency == "emergency"
         return _environment().get_template("referral.html.j2").render(context)
     context["title"] = "Your hip and back plan"
     return _environment().get_template("plan.html.j2").render(context)
@@ -151,7 +123,9 @@ def _stylesheet(page_size: PageSize) -> Any:
 
 def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = "A4",
                archival: bool = False, fetcher: Any = None) -> bytes:
-    """PDF bytes: tagged, with metadata, bookmarks and the assessment JSON attached."""
+    """PDF bytes: tagged, with metadata and bookmarks. With the audit, the clinician appendix
+    and the full assessment JSON (every answer, the red-flag screen, the trail) go in too;
+    without it, the PDF holds only what the client reads."""
     from weasyprint import HTML, Attachment
 
     fetcher = fetcher or asset_fetcher()
@@ -166,7 +140,7 @@ def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = 
                             created=generated, modified=generated)
     pdf: bytes = html.write_pdf(
         stylesheets=_stylesheet(page_size),
-        attachments=[attachment],
+        attachments=[attachment] if with_audit else [],
         pdf_tags=True,
         pdf_variant="pdf/a-3b" if archival else None,
         uncompressed_pdf=False,

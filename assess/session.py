@@ -120,6 +120,13 @@ def _lowest(sets: str) -> str:
     return match.group(1) if match else sets
 
 
+def one_sided(dose: str, side: str) -> str:
+    """A dose written for both legs ("8-12 each leg") said for the one side it is done on."""
+    if side not in ("left", "right"):
+        return dose
+    return re.sub(r"\beach (leg|side)\b", lambda m: f"on the {side} {m.group(1)}", dose)
+
+
 def dose_text(ex: Exercise, level: DoseLevel) -> str:
     """The card's dose at this level: the lowest sets and a shorter hold when irritability is
     raised, as written otherwise."""

@@ -52,6 +52,8 @@ def answer_lines(doc: dict[str, Any], until: str | None = None) -> list[str]:
 
 def measurement_lines(doc: dict[str, Any]) -> list[str]:
     lines = [doc.get("clinician", "")]
+    if doc.get("clinician"):
+        lines.append(doc.get("clinician_contact", ""))  # how a doctor reaches them
     for test in battery().tests:
         entry = (doc.get("measurements") or {}).get(test.id) or {}
         sides = ("left", "right") if test.bilateral else ("value",)
@@ -185,6 +187,8 @@ def edit_lines(doc: dict[str, Any], changes: dict[tuple[str, str], str]) -> list
     """What a clinician types in --measurements to keep every current value (Enter) except
     `changes` ((test, side) -> typed text; "-" removes a value)."""
     lines = [""]  # the clinician's name: kept
+    if doc.get("clinician"):
+        lines.append("")  # and their contact
     for test in battery().tests:
         entry = (doc.get("measurements") or {}).get(test.id) or {}
         sides = ("left", "right") if test.bilateral else ("value",)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import NOW, ROOT
+from conftest import NOW, ROOT, load_example
 from pypdf import PdfReader
 
 from assess.pipeline import Assessment, assess_file, assess_intake
@@ -61,9 +61,16 @@ def test_the_assessment_json_is_attached(demo: Assessment, demo_pdf: PdfReader) 
     assert json.loads(attached) == json.loads(demo.to_json())
 
 
-def test_no_audit_leaves_the_appendix_out(demo: Assessment) -> None:
-    text = _text(PdfReader(io.BytesIO(render_pdf(demo, with_audit=False))))
+def test_no_audit_leaves_every_clinician_datum_out(demo: Assessment) -> None:
+    raw = render_pdf(demo, with_audit=False)
+    reader = PdfReader(io.BytesIO(raw))
+    text = _text(reader)
     assert "Clinician appendix" not in text and "Your plan" in text
+    # Nothing embedded: no attachment, and none of the screen's answers or rule ids anywhere
+    # in the file (streams are compressed, so also look in the decoded text).
+    assert reader.attachments == {}
+    assert b"assessment.json" not in raw and b"EmbeddedFile" not in raw
+    assert "rf_" not in text and "RX-EXT" not in text
 
 
 def test_letter_size_and_archival(demo: Assessment) -> None:
@@ -82,6 +89,34 @@ def test_the_referral_letter_has_no_exercise() -> None:
     assert "No exercise plan has been issued" in text
     assert "saddle" in text.lower()
     assert "Your plan" not in text and "Session log" not in text
+
+
+def test_the_referral_letter_gives_a_doctor_what_they_need(intake: Any) -> None:
+    doc = intake(base="red_flag", answers={"rf_bladder_bowel": False, "rf_saddle_numbness": False,
+                                           "rf_both_legs": False, "rf_fever": True,
+                                           "rf_immunosuppression": True})
+    doc["clinician_contact"] = "Riverside Clinic, 01632 960001"
+    a = assess_intake(doc, now=NOW)
+    assert a.plan.referral and a.plan.referral_detail
+    assert a.plan.referral_detail.urgency != "emergency"
+    text = " ".join(_text(PdfReader(io.BytesIO(render_pdf(a, with_audit=False)))).split())
+    # Reason and urgency first, then the screen (yes and no), the history, and who to contact.
+    assert text.index("Reason for referral") < text.index("Red-flag screen") < text.index("History")
+    assert "To the doctor who sees" in text and "emergency clinician" not in text
+    assert "fever" in text.lower() and "(no)" in text
+    assert "8 out of 10" in text and "9 out of 10" in text and "below knee" in text
+    assert "A. Physio" in text and "Riverside Clinic, 01632 960001" in text
+
+
+def test_an_emergency_letter_tells_the_client_to_go_now_and_is_not_signed_blank(intake: Any) -> None:
+    doc = intake(base="red_flag")
+    doc.pop("clinician", None)
+    a = assess_intake(doc, now=NOW)
+    text = " ".join(_text(PdfReader(io.BytesIO(render_pdf(a, with_audit=False)))).split())
+    assert "To the emergency clinician who sees" in text
+    assert "Go to an emergency department today" in text
+    assert "no clinician has examined the client" in text
+    assert "Clinician:" not in text
 
 
 HOSTILE = ('<img src="file:///etc/passwd"><a href="http://example.invalid/x">x</a>'
@@ -179,3 +214,32 @@ def test_the_same_assessment_renders_to_the_same_bytes(tmp_path: Path) -> None:
     assert outputs[0][1] == outputs[1][1], "the JSON differs"
     assert outputs[0][0] == outputs[1][0], "the PDF differs"
     assert b'"generated_at": "2025-11-20T00:00:00+00:00"' in outputs[0][1]
+
+
+def _rows(a: Assessment) -> dict[str, dict[str, Any]]:
+    from assess.chart import chart_rows
+    from assess.knowledge import load_knowledge
+
+    return {r["name"]: r for r in chart_rows(load_knowledge(), a)}
+
+
+def test_the_chart_draws_the_bands_the_words_were_read_against(intake: Any) -> None:
+    prone = _rows(assess_file(ROOT / "examples" / "deadlift_lockout.yaml", now=NOW))
+    ext = prone["Hip extension"]
+    assert [(b["kind"], b["limit"]) for b in ext["bands"]] == [("borderline", 10), ("limited", 0)]
+    # The right side at 4 deg sits in the "below normal" band, as the text says.
+    assert any(b["kind"] == "borderline" and b["from"] <= 4 < b["to"] for b in ext["bands"])
+    # Seated rotation has no normal range here: no band, not all green.
+    seated = prone["Hip internal rotation, seated"]
+    assert seated["no_norm"] and not seated["bands"]
+    doc = load_example("deadlift_lockout")
+    doc["measurements"]["hip_extension"]["method"] = "thomas"
+    thomas = _rows(assess_intake(doc, now=NOW))["Hip extension"]
+    assert [(b["kind"], b["limit"]) for b in thomas["bands"]] == [("limited", 0)]
+    doc = load_example("deadlift_lockout")
+    doc["answers"]["age"] = 68
+    older = _rows(assess_intake(doc, now=NOW))
+    assert [b["kind"] for b in older["Hip extension"]["bands"]] == ["limited"]
+    # From 60 hip flexion is read against its own band.
+    assert [b["limit"] for b in older["Hip flexion"]["bands"]] != \
+        [b["limit"] for b in prone["Hip flexion"]["bands"]]

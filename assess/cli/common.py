@@ -70,7 +70,9 @@ PdfOpt = Annotated[str, typer.Option(
 JsonOpt = Annotated[str | None, typer.Option(
     "--json", help="Also write the assessment as JSON (.json); - writes it to standard output.")]
 NoAuditOpt = Annotated[bool, typer.Option(
-    "--no-audit", help="Leave the clinician appendix out of the PDF.")]
+    "--no-audit", help="A PDF for the client only: without it the PDF also carries the clinician "
+                       "appendix and, attached as assessment.json, the full assessment (every answer, "
+                       "the red-flag screen and the audit trail); with it, neither.")]
 PageOpt = Annotated[PageSize, typer.Option("--page-size", help="Paper size.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace output files that already exist.")]
 
