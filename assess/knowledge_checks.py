@@ -142,8 +142,17 @@ def _action_names(kb: KnowledgeBase, rule: RuleDef, action: Action) -> list[str]
 def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
     out: list[str] = []
     tags, positions = kb.catalogue.tags, kb.catalogue.positions
+    # A figure shows one start position: the same drawing for two positions misleads.
+    drawn: dict[str, set[str]] = {}
+    for ex in kb.exercises.values():
+        drawn.setdefault(ex.figure, set()).add(ex.position)
+    out += [f"rules/exercises.yaml: figure {fig} is used for more than one start position "
+            f"({', '.join(sorted(ps))})" for fig, ps in sorted(drawn.items()) if len(ps) > 1]
     for ex in kb.exercises.values():
         where = f"rules/exercises.yaml: {ex.id}"
+        # A cue that starts in lower case is half of one split at a comma by a YAML flow list.
+        out += [f"{where}: cue {c!r} starts in lower case (quote a cue that holds a comma)"
+                for c in ex.cues if c[:1].islower()]
         for ref in (ex.progression, ex.substitute, ex.regression.exercise):
             if ref and ref not in kb.exercises:
                 out.append(f"{where}: unknown exercise {ref}")
