@@ -96,7 +96,8 @@ def build_audit(kb: KnowledgeBase, run: RunResult, plan: Plan) -> Audit:
         why_not=nots,
         rules={r: _rule_note(kb, kb.rule(r)) for r in named},
         exercises={e.id: e.name for e in kb.exercises.values()},
-        exercise_sources={e.id: f'{kb.sources.title(e.seed)}: "{e.passage}"'
+        exercise_sources={e.id: f'{kb.sources.title(e.seed)}: "{e.passage}" (dose: '
+                                f'{kb.sources.expand(kb.sources.name_seeds(e.dose.source))})'
                           for e in kb.exercises.values()},
         words=_words(kb),
     )
@@ -105,7 +106,7 @@ def build_audit(kb: KnowledgeBase, run: RunResult, plan: Plan) -> Audit:
 def _rule_note(kb: KnowledgeBase, rule: RuleDef) -> RuleNote:
     met = [n for c in rule.when if not isinstance(c, NotCond)
            for n in [getattr(c, "norm", None)] if n]
-    return RuleNote(title=rule.title, rationale=rule.rationale,
+    return RuleNote(title=rule.title, rationale=kb.sources.name_seeds(rule.rationale),
                     source=seed_citation(kb, rule.source),
                     norms={n: NormNote(describe=kb.norms[n].describe,
                                        source=" ".join(kb.norms[n].source.split()))

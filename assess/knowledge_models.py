@@ -6,6 +6,7 @@ loads, not on the one path that happens to read it.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -196,6 +197,13 @@ class Sources(_Data):
 
     def title(self, seed: str) -> str:
         return self.seeds[seed].title if seed in self.seeds else seed
+
+    def name_seeds(self, text: str) -> str:
+        """A text that says "seed 000" with the seed's title instead, so a reader can find it."""
+        by_number = {name[:3]: seed.title for name, seed in self.seeds.items()}
+        return re.sub(r"\b[Ss]eed (\d{3})(?:'s)?",
+                      lambda m: f'"{by_number[m.group(1)]}"' if m.group(1) in by_number else m.group(0),
+                      text)
 
     def expand(self, text: str) -> str:
         """A text with each short reference key (GARBER-2011) replaced by the full reference."""
