@@ -227,7 +227,8 @@ class Battery(_Definition):
 def _read(name: str) -> object:
     path = data_dir("questionnaires") / name
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        # libyaml's parser where present; these are our own files, parsed on every run.
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @cache

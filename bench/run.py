@@ -121,18 +121,61 @@ def batch_speedup(count: int) -> dict[str, Any]:
             "speedup": walls[1] / walls[2], "goal": ">= 1.8x"}
 
 
+def user_env() -> dict[str, str]:
+    """The environment a user's process runs in: Python caches compiled modules (some CI and
+    container images turn that off, which would time the compiler, not assess)."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def process_ratio(repeat: int) -> dict[str, Any]:
+    """1b. A whole `assess run` process against a bare WeasyPrint process that renders the same
+    HTML and CSS: what a user waits for, start-up included. Runs are interleaved and each pair
+    gives a ratio; the median of the pair ratios is reported."""
+    from assess.pipeline import assess_file
+    from assess.report import render_html
+
+    exe = shutil.which("assess") or str(Path(sys.executable).parent / "assess")
+    demo = ROOT / "examples" / "deadlift_lockout.yaml"
+    with tempfile.TemporaryDirectory() as tmp:
+        page = Path(tmp) / "plan.html"
+        page.write_text(render_html(assess_file(demo)), encoding="utf-8")
+        css = ROOT / "report_templates" / "print.css"
+        bare_code = ("import sys; from weasyprint import HTML, CSS; "
+                     "HTML(filename=sys.argv[1]).write_pdf(sys.argv[3], "
+                     "stylesheets=[CSS(filename=sys.argv[2])])")
+        ours_cmd = [exe, "run", str(demo), "-o", str(Path(tmp) / "ours.pdf"), "--force"]
+        bare_cmd = [sys.executable, "-c", bare_code, str(page), str(css), str(Path(tmp) / "bare.pdf")]
+
+        def once(cmd: list[str]) -> float:
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT, env=user_env())
+            return time.perf_counter() - start
+
+        once(ours_cmd), once(bare_cmd)  # warm the file cache for both
+        ours, bare = [], []
+        for _ in range(repeat):
+            ours.append(once(ours_cmd))
+            bare.append(once(bare_cmd))
+    pairs = [o / b for o, b in zip(ours, bare, strict=True)]
+    return {"ours_median_s": statistics.median(ours), "bare_median_s": statistics.median(bare),
+            "ratio": statistics.median(pairs), "goal": "<= 1.10"}
+
+
 def startup(repeat: int) -> dict[str, Any]:
     """5. `assess --help` (and `assess demo`) against `python -c "import typer"`."""
     exe = shutil.which("assess") or str(Path(sys.executable).parent / "assess")
 
     def wall(cmd: list[str], cwd: Path) -> float:
-        return statistics.median(timed(lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=cwd),
-                                       repeat))
+        subprocess.run(cmd, check=True, capture_output=True, cwd=cwd, env=user_env())  # warm
+        return statistics.median(timed(lambda: subprocess.run(cmd, check=True, capture_output=True, cwd=cwd,
+                                                              env=user_env()), repeat))
 
     with tempfile.TemporaryDirectory() as tmp:
         typer_s = wall([sys.executable, "-c", "import typer"], ROOT)
         help_s = wall([exe, "--help"], ROOT)
-        demo_s = wall([exe, "demo", "-o", str(Path(tmp) / "plan.pdf")], ROOT)
+        demo_s = wall([exe, "demo", "-o", str(Path(tmp) / "plan.pdf"), "--force"], ROOT)
     return {"import_typer_s": typer_s, "help_s": help_s, "demo_s": demo_s,
             "help_vs_typer": help_s / typer_s, "goal": "<= 2x"}
 
@@ -151,6 +194,7 @@ def main() -> None:
 
     results: dict[str, Any] = {"machine": {"python": sys.version.split()[0], "cores": _cores()}}
     results["render"] = render_ratio(repeat)
+    results["process"] = process_ratio(repeat)
     results["engine"] = engine_share(repeat * 2, results["render"]["ours_median_s"])
     results["rule_scaling"] = rule_scaling(repeat)
     results["batch"] = batch_speedup(count)
@@ -160,15 +204,18 @@ def main() -> None:
     results["safety"] = safety_run(args.safety or (1_000 if args.quick else 10_000))
 
     r, e, s, b, st = (results[k] for k in ("render", "engine", "rule_scaling", "batch", "startup"))
+    pr = results["process"]
     rows = [
         ("1 intake->PDF vs bare WeasyPrint", f"{r['ours_median_s']:.3f} s vs {r['bare_median_s']:.3f} s",
          f"{r['ratio']:.3f}", r["goal"]),
+        ("1b whole assess run vs bare WeasyPrint process",
+         f"{pr['ours_median_s']:.3f} s vs {pr['bare_median_s']:.3f} s", f"{pr['ratio']:.3f}", pr["goal"]),
         ("2 validation+facts+rules / PDF", f"median {e['median_ms']:.1f} ms, p95 {e['p95_ms']:.1f} ms",
          f"{100 * e['share_of_pdf']:.1f}%", e["goal"]),
         *[(f"3 engine, rule set {k} ({v['rules']} rules)", f"{v['median_ms']:.2f} ms", f"{v['vs_1x']:.2f}x",
            "grows no faster than rules") for k, v in s.items()],
-        (f"4 batch of {b['intakes']}: 2 workers vs 1",
-         f"{b['one_worker_s']:.1f} s vs {b['two_workers_s']:.1f} s",
+        (f"4 batch of {b['intakes']}: 2 workers, against 1",
+         f"{b['two_workers_s']:.1f} s against {b['one_worker_s']:.1f} s",
          f"{b['speedup']:.2f}x", b["goal"]),
         ("5 assess --help vs import typer", f"{st['help_s']:.3f} s vs {st['import_typer_s']:.3f} s",
          f"{st['help_vs_typer']:.2f}x", st["goal"]),

@@ -107,7 +107,8 @@ def check(kb: KnowledgeBase, a: Assessment, expect: dict[str, Any]) -> None:
         assert any(w.exercise == ex and w.kind == kind for w in a.audit.why_not), \
             (ex, [w for w in a.audit.why_not if w.exercise == ex])
     for ex, nxt in expect.get("next_step", {}).items():
-        assert by_id[ex].next_step is not None and by_id[ex].next_step.id == nxt
+        step = by_id[ex].next_step
+        assert step is not None and step.id == nxt
     for advice in expect.get("advice", []):
         assert kb.plan.advice[advice] in a.plan.advice
     if "first_block" in expect:

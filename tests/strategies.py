@@ -65,8 +65,8 @@ def _answer(draw: st.DrawFn, item: Item) -> Any:
         rest = [o for o in options if o != item.exclusiveOption]
         return draw(st.lists(st.sampled_from(rest), min_size=1, max_size=len(rest), unique=True))
     if item.type == "group":
-        return draw(st.lists(st.fixed_dictionaries({c.linkId: st.deferred(lambda c=c: _strategy(c))
-                                                    for c in item.item}),
+        fields: dict[str, st.SearchStrategy[Any]] = {c.linkId: _strategy(c) for c in item.item}
+        return draw(st.lists(st.fixed_dictionaries(fields),
                              min_size=1, max_size=item.maxRepeats or 5))
     raise AssertionError(item.type)
 

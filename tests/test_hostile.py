@@ -25,7 +25,7 @@ runner = CliRunner()
 
 
 def assess(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None,
-           timeout: float = 60) -> subprocess.CompletedProcess[str]:
+           timeout: float = 60) -> subprocess.CompletedProcess[Any]:
     """`assess` as a user runs it: its own process."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "assess.cli", *args], capture_output=True,
@@ -219,7 +219,7 @@ def test_a_failed_rename_puts_back_what_was_replaced(tmp_path: Path, monkeypatch
             raise OSError(28, "No space left on device")
         real(src, dst)
 
-    monkeypatch.setattr(outputs.os, "replace", flaky)
+    monkeypatch.setattr("assess.outputs.os.replace", flaky)
     with pytest.raises(outputs.OutputError, match="No space left on device; nothing was written"):
         outputs.write_together([outputs.Output(str(first), "JSON", b"new json"),
                                 outputs.Output(str(second), "PDF", b"new pdf")])

@@ -13,7 +13,7 @@ from assess.phases import DECISION_PHASES
 from assess.rule_language import AnswerCond, PrescribeAct, is_var
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "seeds"
 KB = load_knowledge()
 
 
@@ -35,8 +35,8 @@ def test_the_knowledge_base_is_consistent() -> None:
 
 
 def test_a_decision_rule_comparing_a_number_is_caught() -> None:
-    bad = KB.rules[0].model_copy(update={"id": "CLS-BAD-01", "phase": "classify",
-                                         "when": (AnswerCond(answer="pain_now", norm="severe_pain"),)})
+    compares = AnswerCond.model_validate({"answer": "pain_now", "norm": "severe_pain"})
+    bad = KB.rules[0].model_copy(update={"id": "CLS-BAD-01", "phase": "classify", "when": (compares,)})
     first = KB.modules[0].model_copy(update={"rules": (*KB.modules[0].rules, bad)})
     broken = KB.model_copy(update={"modules": (first, *KB.modules[1:])})
     assert any("CLS-BAD-01: a decision rule compares a number" in p for p in cross_check(broken))
@@ -78,15 +78,12 @@ def test_every_exercise_cites_a_seed_passage(ex) -> None:  # type: ignore[no-unt
     assert re.fullmatch(r"00[0-4]_[0-9a-f]{16}\.txt", ex.seed)
     assert ex.passage.count(".") <= 2, "a passage is one sentence at most"
     assert ex.dose.source and ex.dose.frequency
-    if SEEDS.is_dir():
-        text = _plain((SEEDS / ex.seed).read_text(encoding="utf-8"))
-        for part in ex.passage.split(" ... "):
-            assert _plain(part) in text, f"{ex.id}: passage not found in {ex.seed}"
+    text = _plain((SEEDS / ex.seed).read_text(encoding="utf-8"))
+    for part in ex.passage.split(" ... "):
+        assert _plain(part) in text, f"{ex.id}: passage not found in {ex.seed}"
 
 
 def test_rule_passages_quote_their_seed() -> None:
-    if not SEEDS.is_dir():
-        pytest.skip("the seed documents are not beside this checkout")
     missing = []
     for rule in KB.rules:
         if rule.source.seed and rule.source.passage:
@@ -140,3 +137,14 @@ def test_every_precaution_source_is_cited() -> None:
         if "design_choice" in p.caveats:
             # A reader of the source (the PDF appendix shows it) must see which part is a choice.
             assert "design choice" in text, pid
+
+
+def test_every_seed_title_is_taken_from_the_seed() -> None:
+    """A title in rules/sources.yaml is the seed's first line, or fragments of it ("..." marks
+    a cut; a trailing bracket says what kind of text it is)."""
+    assert {p.name for p in SEEDS.glob("*.txt")} == set(KB.sources.seeds)
+    for name, seed in KB.sources.seeds.items():
+        first = _plain((SEEDS / name).read_text(encoding="utf-8").splitlines()[0])
+        title = re.sub(r"\s*\([^)]*\)$", "", seed.title)
+        for part in title.split("..."):
+            assert _plain(part.strip()) in first, f"{name}: {part!r} is not in its first line"
