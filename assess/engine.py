@@ -12,6 +12,7 @@ import collections.abc
 import inspect
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -341,16 +342,26 @@ def _action(compiler: _Compiler, rule: RuleDef, derive: list[Derive]) -> Callabl
 
 @dataclass
 class Engine:
-    """The compiled knowledge base, built once per process and reset per assessment."""
+    """The compiled knowledge base, built once per process. An experta engine holds the state
+    of the run in progress, so each thread gets its own instance of the compiled class (made
+    on first use, reset per assessment): a threaded server can assess clients concurrently."""
 
     kb: KnowledgeBase
-    _engine: Any = field(repr=False)
+    _cls: type = field(repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def _instance(self) -> Any:
+        instance = getattr(self._local, "engine", None)
+        if instance is None:
+            instance = self._local.engine = self._cls()
+        return instance
 
     def run(self, facts: list[tuple[str, dict[str, Any]]]) -> RunResult:
-        self._engine.start(facts)
-        self._engine.run()
-        records = sorted(self._engine.by_id.values(), key=lambda r: r.index)
-        return RunResult(records, list(self._engine.firings), self._engine.halted)
+        engine = self._instance()
+        engine.start(facts)
+        engine.run()
+        records = sorted(engine.by_id.values(), key=lambda r: r.index)
+        return RunResult(records, list(engine.firings), engine.halted)
 
 
 def build_engine(kb: KnowledgeBase, *, copies: int = 1) -> Engine:
@@ -371,7 +382,9 @@ def build_engine(kb: KnowledgeBase, *, copies: int = 1) -> Engine:
             mixins.append(type(f"{module.module.title()}{copy or ''}", (), namespace))
     # One mixin class per module, composed into one engine as experta's own examples do.
     engine_cls = type("HipEngine", (*mixins, _Recorder), {"meta": meta})
-    return Engine(kb, engine_cls())
+    engine = Engine(kb, engine_cls)
+    engine._instance()  # compile the network now, in the building thread
+    return engine
 
 
 @cache

@@ -61,7 +61,7 @@ def resolve_exercise(a: Assessment, wanted: str) -> str:
     hint = (f"; did you mean {', '.join(dict.fromkeys(suggest))}?" if suggest
             else "; the ids are listed by assess explain FILE --list")
     raise InvalidInput("--exercise", [FieldProblem("exercise", f"{wanted!r} is not an exercise "
-                                                               f"of this assessment{hint}")])
+                                                               f"of this assessment{hint}")], what="option")
 
 
 def _account(acc: Account, console: Console) -> None:

@@ -15,7 +15,7 @@ from assess.cli.common import (
     JsonOpt,
     NoAuditOpt,
     PageOpt,
-    PageSize,
+    PaperChoice,
     PdfOpt,
     app,
     errors,
@@ -33,7 +33,7 @@ class RulesFormat(StrEnum):
 
 
 def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audit: bool,
-                      page_size: PageSize, archival: bool, force: bool) -> None:
+                      page_size: PaperChoice, archival: bool, force: bool) -> None:
     """Check the outputs, assess, render, then write the PDF and the JSON together."""
     from assess.outputs import Output, check_outputs, write_together
     from assess.pipeline import assess_file
@@ -82,7 +82,7 @@ def demo(
     output: PdfOpt = "plan.pdf",
     json_path: JsonOpt = None,
     no_audit: NoAuditOpt = False,
-    page_size: PageOpt = PageSize.A4,
+    page_size: PageOpt = PaperChoice.A4,
     force: ForceOpt = False,
 ) -> None:
     """Render the bundled example intake to a PDF plan.
@@ -102,7 +102,7 @@ def run(
     output: PdfOpt = "plan.pdf",
     json_path: JsonOpt = None,
     no_audit: NoAuditOpt = False,
-    page_size: PageOpt = PageSize.A4,
+    page_size: PageOpt = PaperChoice.A4,
     archival: Annotated[bool, typer.Option("--archival", help="Write PDF/A-3b.")] = False,
     force: ForceOpt = False,
 ) -> None:

@@ -28,7 +28,9 @@ out = Console()
 err = Console(stderr=True)
 
 
-class PageSize(StrEnum):
+class PaperChoice(StrEnum):
+    """The --page-size choices (the renderer's PageSize, as a command-line enum)."""
+
     A4 = "A4"
     letter = "letter"
 
@@ -73,7 +75,7 @@ NoAuditOpt = Annotated[bool, typer.Option(
     "--no-audit", help="A PDF for the client only: without it the PDF also carries the clinician "
                        "appendix and, attached as assessment.json, the full assessment (every answer, "
                        "the red-flag screen and the audit trail); with it, neither.")]
-PageOpt = Annotated[PageSize, typer.Option("--page-size", help="Paper size.")]
+PageOpt = Annotated[PaperChoice, typer.Option("--page-size", help="Paper size.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace output files that already exist.")]
 
 
