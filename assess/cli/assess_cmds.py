@@ -127,9 +127,9 @@ def schema() -> None:
     Example: assess schema > intake.schema.json
     """
     with errors():
-        from assess.models import intake_model
+        from assess.schema import intake_schema
 
-        out.print_json(json.dumps(intake_model().model_json_schema()))
+        out.print_json(json.dumps(intake_schema()))
 
 
 @app.command()
