@@ -112,15 +112,13 @@ def assess_one(job: Job, outdir: Path, with_audit: bool) -> Outcome:
     """Assess one intake into OUTDIR/<name>.pdf and .json; never raises for bad input."""
     from assess.errors import InvalidInput
     from assess.outputs import Output, write_together
-    from assess.pipeline import assess_file
-    from assess.report import render_pdf
+    from assess.pipeline import assess_and_render
 
     try:
-        assessment = assess_file(job.intake)
-        pdf = render_pdf(assessment, with_audit=with_audit)
-        data = assessment.to_json().encode("utf-8")
-        write_together([Output(str(outdir / f"{job.name}.pdf"), "PDF", pdf),
-                        Output(str(outdir / f"{job.name}.json"), "JSON", data)])
+        done = assess_and_render(job.intake, with_audit=with_audit)
+        assessment = done.assessment
+        write_together([Output(str(outdir / f"{job.name}.pdf"), "PDF", done.pdf),
+                        Output(str(outdir / f"{job.name}.json"), "JSON", done.json_bytes)])
     except InvalidInput as exc:
         return Outcome(job.intake.name, "invalid", str(exc))
     except Exception as exc:  # one intake's fault must not stop the batch

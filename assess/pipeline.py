@@ -1,6 +1,7 @@
-"""The whole way from an intake to an assessment, and from an assessment to a PDF.
+"""The whole way from an intake to an assessment, and to the PDF and JSON that record it.
 
-Each step is a plain function of its input; the CLI and any later layer only call these.
+Each step is a plain function of its input; the CLI, batch and any later layer call
+`assess_and_render` (or its parts) and only decide where the bytes go.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from assess.questionnaire import battery, questionnaire
 
 if TYPE_CHECKING:
     from assess.engine import Engine
+    from assess.report import PageSize
 
 
 class Identity(BaseModel):
@@ -165,3 +167,22 @@ def assess_file(path: Path, *, now: dt.datetime | None = None) -> Assessment:
     data, text = read_document(path)
     source = "standard input" if str(path) == "-" else str(path)
     return assess_intake(data, source=source, now=now, text=text)
+
+
+class Rendered(BaseModel):
+    """An assessment with the two files that record it, ready to be written together."""
+
+    model_config = ConfigDict(frozen=True)
+    assessment: Assessment
+    pdf: bytes
+    json_bytes: bytes
+
+
+def assess_and_render(path: Path, *, with_audit: bool = True, page_size: PageSize = "A4",
+                      archival: bool = False, now: dt.datetime | None = None) -> Rendered:
+    """An intake file to its assessment, PDF and JSON: the one path the CLI and batch share."""
+    from assess.report import render_pdf  # WeasyPrint is imported only when a PDF is made
+
+    assessment = assess_file(path, now=now)
+    pdf = render_pdf(assessment, with_audit=with_audit, page_size=page_size, archival=archival)
+    return Rendered(assessment=assessment, pdf=pdf, json_bytes=assessment.to_json().encode("utf-8"))

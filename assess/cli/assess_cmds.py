@@ -36,18 +36,18 @@ def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audi
                       page_size: PaperChoice, archival: bool, force: bool) -> None:
     """Check the outputs, assess, render, then write the PDF and the JSON together."""
     from assess.outputs import Output, check_outputs, write_together
-    from assess.pipeline import assess_file
-    from assess.report import render_pdf
+    from assess.pipeline import assess_and_render
 
     wanted = [Output(pdf_path, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
     check_outputs(wanted, inputs=[] if intake == "-" else [Path(intake)], force=force)
-    assessment = assess_file(Path(intake) if intake != "-" else intake)  # type: ignore[arg-type]
-    pdf = render_pdf(assessment, with_audit=audit, page_size=page_size.value, archival=archival)
-    outputs = [Output(pdf_path, "PDF", pdf)]
+    done = assess_and_render(Path(intake), with_audit=audit,
+                             page_size="letter" if page_size is PaperChoice.letter else "A4",
+                             archival=archival)
+    outputs = [Output(pdf_path, "PDF", done.pdf)]
     if json_path:
-        outputs.append(Output(json_path, "JSON", assessment.to_json().encode("utf-8")))
+        outputs.append(Output(json_path, "JSON", done.json_bytes))
     write_together(outputs)
-    _summary(assessment, pdf_path, json_path, to_stderr="-" in (pdf_path, json_path))
+    _summary(done.assessment, pdf_path, json_path, to_stderr="-" in (pdf_path, json_path))
 
 
 def _summary(assessment: Assessment, pdf: str, json_path: str | None, *, to_stderr: bool) -> None:
