@@ -146,7 +146,8 @@ class _Compiler:
         for i, cond in enumerate(rule.when):
             if isinstance(cond, MeasurePairCond):
                 ces.extend(self._pair(cond, i))
-                derive.append(_worse_side(f"l{i}", f"r{i}"))
+                test = battery().by_id()[cond.measure_pair]
+                derive.append(_worse_side(f"l{i}", f"r{i}", lower_is_limited=test.limited == "lower"))
                 continue
             ce, binds_value = self._one(cond, negated=False, bind_value=not bound_value)
             bound_value |= binds_value
@@ -243,10 +244,11 @@ FACT_FIELD = {"exclude": "exercise", "caution": "exercise", "advice": "id", "lea
               "not_screened": "screen"}
 
 
-def _worse_side(left: str, right: str) -> Derive:
+def _worse_side(left: str, right: str, *, lower_is_limited: bool) -> Derive:
     def derive(bindings: dict[str, Any]) -> None:
-        # For every angle in the battery a smaller value is the more limited side.
-        bindings["side"] = "left" if bindings[left] < bindings[right] else "right"
+        # Which way is "more limited" is the battery's to say (`limited` on each test).
+        lower = "left" if bindings[left] < bindings[right] else "right"
+        bindings["side"] = lower if lower_is_limited else ("right" if lower == "left" else "left")
 
     return derive
 

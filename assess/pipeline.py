@@ -90,6 +90,23 @@ class Assessment(BaseModel):
     plan: Plan
     audit: Audit
 
+    # What the printouts read from the intake, named here so templates never reach into it.
+    @property
+    def measured(self) -> bool:
+        """Whether a clinician recorded any measurement."""
+        return bool(self.intake.get("measurements"))
+
+    @property
+    def goal(self) -> str | None:
+        goal: str | None = self.intake["answers"].get("goal_text")
+        return goal
+
+    @property
+    def psfs(self) -> list[dict[str, Any]]:
+        """The Patient-Specific Functional Scale: the activities the client finds hard, scored."""
+        rows: list[dict[str, Any]] = self.intake["answers"].get("psfs") or []
+        return rows
+
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
@@ -131,7 +148,9 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     intake = model.model_dump(mode="json", exclude_unset=True)
     engine = engine or default_engine()
     kb = engine.kb
-    equipment = [e for e in intake["answers"].get("equipment", []) if e != "none"]
+    # "None of these" is the equipment question's exclusive option, not a piece of equipment.
+    nothing = questionnaire().by_id()["equipment"].exclusiveOption
+    equipment = [e for e in intake["answers"].get("equipment", []) if e != nothing]
     run = engine.run(intake_facts(intake) + catalogue_facts(kb, equipment))
     now = now or clock()
     assessed_on = dt.date.fromisoformat(intake["date"]) if "date" in intake else now.date()
@@ -149,7 +168,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
         identity=identity(kb, intake),
         generated_at=now.isoformat(timespec="seconds"),
         assessed_on=assessed_on,
-        client={k: answers[k] for k in ("name", "age", "sex") if k in answers},
+        client={k: answers[k] for k in questionnaire().identifies if k in answers},
         clinician=intake.get("clinician"),
         clinician_contact=intake.get("clinician_contact"),
         intake=intake,

@@ -121,6 +121,7 @@ class Questionnaire(_Definition):
     accepts: tuple[str, ...] = ()
     title: str
     dateRange: DateRange
+    identifies: tuple[str, ...] = ()
     item: tuple[Item, ...]
 
     @property
@@ -138,6 +139,9 @@ class Questionnaire(_Definition):
             for cond in it.enableWhen:
                 if cond.question not in ids:
                     raise ValueError(f"{it.linkId}: enableWhen names unknown {cond.question!r}")
+        unknown = [i for i in self.identifies if i not in ids]
+        if unknown:
+            raise ValueError(f"identifies names unknown items: {unknown}")
         return self
 
     def answerable(self) -> Iterator[Item]:
@@ -188,6 +192,9 @@ class RomTest(_Definition):
     norms: tuple[str, ...] = Field(default=())
     # A shorter name where space is tight (the chart); else the name without its bracket.
     short_name: str | None = None
+    # Which way an angle is the more limited: `lower` for a range of motion, `higher` where a
+    # larger angle means less motion (the Thomas thigh angle above horizontal).
+    limited: Literal["lower", "higher"] = "lower"
 
     @property
     def chart_name(self) -> str:
