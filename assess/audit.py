@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from assess.engine import FactRecord, Firing, RunResult
 from assess.knowledge import KnowledgeBase, RuleDef
 from assess.plan_models import Plan
+from assess.results import FactKind, FactRecord, Firing, RunResult, Step
 from assess.rule_language import (
     FindingAct,
     FindingCond,
@@ -169,7 +169,7 @@ def exclusion_reason(kb: KnowledgeBase, fields: dict[str, Any]) -> str:
 
 
 def _present(run: RunResult, kind: str, name: str) -> bool:
-    fact_kind = "Finding" if kind == "finding" else "Pattern"
+    fact_kind = FactKind.FINDING if kind == "finding" else FactKind.PATTERN
     return any(f.fields.get("id") == name for f in run.of(fact_kind))
 
 
@@ -191,10 +191,11 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
     in_plan = set(plan.exercise_ids())
     deferred = {d.id: d for d in plan.deferred}
     excluded: dict[str, list[FactRecord]] = {}
-    for f in run.of("Exclude"):
+    for f in run.of(FactKind.EXCLUDE):
         excluded.setdefault(f.fields["exercise"], []).append(f)
-    prescribed_now = {f.fields["exercise"] for f in run.of("Prescribe") if f.fields["step"] == "now"}
-    prescribed_later = {f.fields["exercise"] for f in run.of("Prescribe") if f.fields["step"] == "later"}
+    prescribed = run.of(FactKind.PRESCRIBE)
+    prescribed_now = {f.fields["exercise"] for f in prescribed if f.fields["step"] == Step.NOW}
+    prescribed_later = {f.fields["exercise"] for f in prescribed if f.fields["step"] == Step.LATER}
     before = {e.progression: e for e in kb.exercises.values() if e.progression}
     prescribers = _prescribers(kb)
     given = prescribed_now | prescribed_later | in_plan
@@ -229,7 +230,7 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
             reasons = dict.fromkeys(exclusion_reason(kb, f.fields) for f in facts)
             # The rules behind a safety exclusion are the screen that found the precaution
             # and the safety rule that applied it.
-            behind = [r for f in facts for p in run.of("Precaution")
+            behind = [r for f in facts for p in run.of(FactKind.PRECAUTION)
                       if p.fields["id"] == f.fields["precaution"] for r in p.by]
             note(first.fields["kind"], "; ".join(reasons),
                  tuple(dict.fromkeys([*behind, *(r for f in facts for r in f.by)])))

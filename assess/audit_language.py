@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.audit import AuditFact, AuditFiring, WhyNot
+from assess.results import FactKind, Step
 
 if TYPE_CHECKING:
     from assess.pipeline import Assessment
@@ -87,7 +88,7 @@ class _Trail:
     def measured(self, fact: AuditFact) -> str:
         """'left hip extension -6 deg, prone' or 'answered: provokers = running'."""
         f = fact.fields
-        if fact.kind == "Measure":
+        if fact.kind == FactKind.MEASURE:
             test = str(f.get("test", ""))
             name = self.word(f"test:{test}", test.replace("_", " "))
             side = f.get("side")
@@ -124,7 +125,7 @@ def _evidence(trail: _Trail, index: int, out: list[str], seen: set[int], depth: 
     for firing in trail.by_fact.get(index, []):
         inputs = [trail.facts[i] for i in firing.matched if trail.facts[i].kind in _INPUTS]
         deeper = [i for i in firing.matched if trail.facts[i].kind in ("Finding", "Pattern")]
-        if fact.kind == "Finding":
+        if fact.kind == FactKind.FINDING:
             side = fact.fields.get("side")
             where = f" ({side})" if side in ("left", "right") else ""
             said = "; ".join(trail.measured(f) for f in inputs)
@@ -170,8 +171,8 @@ def how_account(a: Assessment, exercise: str, *, trail: _Trail | None = None,
                 sides: str = "") -> Account:
     """HOW one exercise reached the plan: patterns, rules, findings and the seed, each once."""
     trail = trail or _Trail(a)
-    roots = [f for f in a.audit.facts if f.kind == "Prescribe"
-             and f.fields.get("exercise") == exercise and f.fields.get("step") == "now"]
+    roots = [f for f in a.audit.facts if f.kind == FactKind.PRESCRIBE
+             and f.fields.get("exercise") == exercise and f.fields.get("step") == Step.NOW]
     shown_sides = {"both": "both sides", "left": "left side only", "right": "right side only",
                    "none": ""}
     shown = shown_sides[sides] if sides in shown_sides else _merge({str(r.fields.get("side")) for r in roots})
@@ -191,14 +192,14 @@ def how_account(a: Assessment, exercise: str, *, trail: _Trail | None = None,
                 if fact.kind in ("Pattern", "Finding"):
                     patterns.setdefault(trail.label(fact), set()).add(str(fact.fields.get("side")))
                     _evidence(trail, i, evidence, seen)
-                elif fact.kind == "Prescribe" and fact.fields.get("exercise") != exercise:
+                elif fact.kind == FactKind.PRESCRIBE and fact.fields.get("exercise") != exercise:
                     original = str(fact.fields.get("exercise"))
                     why = [_exclusion(a, trail.facts[j]) for j in firing.matched
-                           if trail.facts[j].kind == "Exclude"]
+                           if trail.facts[j].kind == FactKind.EXCLUDE]
                     replaced.setdefault(original, set()).update(w for w in why if w)
                     # What the original answered is what this one answers.
                     for j in firing.matched:
-                        if trail.facts[j].kind == "Prescribe":
+                        if trail.facts[j].kind == FactKind.PRESCRIBE:
                             _trace_prescription(trail, j, patterns, evidence, seen)
     for rule_id, patterns in by_rule.items():
         if patterns:

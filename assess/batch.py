@@ -112,7 +112,7 @@ def assess_one(job: Job, outdir: Path, with_audit: bool) -> Outcome:
     """Assess one intake into OUTDIR/<name>.pdf and .json; never raises for bad input."""
     from assess.errors import InvalidInput
     from assess.outputs import Output, write_together
-    from assess.pipeline import assess_and_render
+    from assess.report import assess_and_render
 
     try:
         done = assess_and_render(job.intake, with_audit=with_audit)

@@ -21,6 +21,7 @@ from typing import Any
 from assess.knowledge import KnowledgeBase, RuleDef, load_knowledge
 from assess.phases import SALIENCE
 from assess.questionnaire import battery
+from assess.results import FactRecord, Firing, RunResult
 from assess.rule_language import (
     AnswerCond,
     Condition,
@@ -81,38 +82,6 @@ Derive = Callable[[dict[str, Any]], None]
 def _key(kind: str, fields: dict[str, Any]) -> tuple[str, tuple[tuple[str, Any], ...]]:
     """A fact's identity: experta treats facts with equal kind and fields as one."""
     return kind, tuple(sorted(fields.items()))
-
-
-@dataclass(frozen=True)
-class FactRecord:
-    """A fact of the run: its index, kind, fields and the rules (or input) that made it."""
-
-    index: int
-    kind: str
-    fields: dict[str, Any]
-    by: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Firing:
-    """One rule firing, in order."""
-
-    order: int
-    rule: str
-    phase: str
-    matched: tuple[int, ...]
-    bindings: dict[str, Any]
-    declared: tuple[int, ...]
-
-
-@dataclass
-class RunResult:
-    facts: list[FactRecord]
-    firings: list[Firing]
-    halted: bool
-
-    def of(self, kind: str) -> list[FactRecord]:
-        return [f for f in self.facts if f.kind == kind]
 
 
 def _value(spec: Any) -> Any:

@@ -1,8 +1,6 @@
-"""The whole way from an intake to an assessment, and to the PDF and JSON that record it.
-
-Each step is a plain function of its input; the CLI, batch and any later layer call
-`assess_and_render` (or its parts) and only decide where the bytes go.
-"""
+"""The whole way from an intake to an assessment: validation, facts, the rules, the plan and
+the audit trail. Each step is a plain function of its input; rendering (report.py) and the
+interfaces build on it."""
 
 from __future__ import annotations
 
@@ -24,10 +22,10 @@ from assess.models import validate_intake
 from assess.plan import assemble, precautions_of
 from assess.plan_models import Plan, PrecautionOut
 from assess.questionnaire import battery, questionnaire
+from assess.results import FactKind
 
 if TYPE_CHECKING:
     from assess.engine import Engine
-    from assess.report import PageSize
 
 
 class Identity(BaseModel):
@@ -157,7 +155,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on,
                     pain_now=intake["answers"].get("pain_now"))
 
-    def items(kind: str, text: dict[str, str]) -> tuple[Item, ...]:
+    def items(kind: FactKind, text: dict[str, str]) -> tuple[Item, ...]:
         return tuple(Item(id=f.fields["id"], text=text.get(f.fields["id"], f.fields["id"]),
                           side=f.fields.get("side", "none"),
                           detail=f.fields.get("about") or f.fields.get("basis", ""),
@@ -172,9 +170,9 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
         clinician=intake.get("clinician"),
         clinician_contact=intake.get("clinician_contact"),
         intake=intake,
-        findings=items("Finding", kb.plan.findings),
-        patterns=items("Pattern", kb.plan.patterns),
-        yellow_flags=items("YellowFlag", kb.plan.yellow_flags),
+        findings=items(FactKind.FINDING, kb.plan.findings),
+        patterns=items(FactKind.PATTERN, kb.plan.patterns),
+        yellow_flags=items(FactKind.YELLOW_FLAG, kb.plan.yellow_flags),
         precautions=precautions_of(kb, run),
         plan=plan,
         audit=build_audit(kb, run, plan),
@@ -187,21 +185,3 @@ def assess_file(path: Path, *, now: dt.datetime | None = None) -> Assessment:
     source = "standard input" if str(path) == "-" else str(path)
     return assess_intake(data, source=source, now=now, text=text)
 
-
-class Rendered(BaseModel):
-    """An assessment with the two files that record it, ready to be written together."""
-
-    model_config = ConfigDict(frozen=True)
-    assessment: Assessment
-    pdf: bytes
-    json_bytes: bytes
-
-
-def assess_and_render(path: Path, *, with_audit: bool = True, page_size: PageSize = "A4",
-                      archival: bool = False, now: dt.datetime | None = None) -> Rendered:
-    """An intake file to its assessment, PDF and JSON: the one path the CLI and batch share."""
-    from assess.report import render_pdf  # WeasyPrint is imported only when a PDF is made
-
-    assessment = assess_file(path, now=now)
-    pdf = render_pdf(assessment, with_audit=with_audit, page_size=page_size, archival=archival)
-    return Rendered(assessment=assessment, pdf=pdf, json_bytes=assessment.to_json().encode("utf-8"))

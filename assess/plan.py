@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from assess.engine import FactRecord, RunResult
 from assess.knowledge import KnowledgeBase
 from assess.knowledge_models import Exercise
 from assess.plan_models import (
@@ -26,6 +25,7 @@ from assess.plan_models import (
     ReviewReason,
     Side,
 )
+from assess.results import FactKind, FactRecord, RunResult, Step
 from assess.rule_language import EmphasisAct, PrecautionAct, PrescribeAct
 from assess.session import (
     block_order,
@@ -84,7 +84,7 @@ def _matched(run: RunResult, prescribes: list[FactRecord], kind: str) -> list[Fa
             fact = by_index[idx]
             if fact.kind == kind:
                 out.append(fact)
-            elif fact.kind == "Prescribe":
+            elif fact.kind == FactKind.PRESCRIBE:
                 todo.append(idx)
     return out
 
@@ -117,7 +117,7 @@ def _aids(ex: Exercise, equipment: set[str]) -> tuple[str, ...]:
 def precautions_of(kb: KnowledgeBase, run: RunResult) -> tuple[PrecautionOut, ...]:
     """The precautions that apply, one per id with its sides merged, in the data file's order."""
     facts: dict[str, list[FactRecord]] = defaultdict(list)
-    for f in run.of("Precaution"):
+    for f in run.of(FactKind.PRECAUTION):
         facts[f.fields["id"]].append(f)
     order = list(kb.precautions)
     out = []
@@ -135,7 +135,8 @@ def _left_out(kb: KnowledgeBase, run: RunResult, excluded: dict[str, list[FactRe
               planned: set[str]) -> tuple[LeftOut, ...]:
     """Exercises the rules would have given (now or as a next step) that a precaution left out:
     the client is told not to do them, and why, in the catalogue's words where it has some."""
-    candidates = {f.fields["exercise"] for f in run.of("Prescribe") if f.fields["step"] in ("now", "later")}
+    candidates = {f.fields["exercise"] for f in run.of(FactKind.PRESCRIBE)
+                  if f.fields["step"] in (Step.NOW, Step.LATER)}
     out = []
     for ex_id in sorted(candidates - planned, key=list(kb.exercises).index):
         safety = [f for f in excluded.get(ex_id, []) if f.fields["kind"] == "safety"]
@@ -155,7 +156,7 @@ def _cautions(kb: KnowledgeBase, run: RunResult) -> dict[str, list[str]]:
     seen: set[tuple[str, str]] = set()
     # One instruction per precaution and exercise: an exercise with several of the tags a
     # precaution changes gets the first, not near-repeats of it.
-    for f in sorted(run.of("Caution"), key=lambda f: f.index):
+    for f in sorted(run.of(FactKind.CAUTION), key=lambda f: f.index):
         ex_id, pid, tag = f.fields["exercise"], f.fields["precaution"], f.fields["tag"]
         if (ex_id, pid) in seen:
             continue
@@ -170,11 +171,11 @@ def _cautions(kb: KnowledgeBase, run: RunResult) -> dict[str, list[str]]:
 def _review(kb: KnowledgeBase, run: RunResult, precautions: tuple[PrecautionOut, ...]) -> ClinicianReview:
     reasons = [ReviewReason(id=p.id, kind="precaution", text=p.title, rules=p.rules)
                for p in precautions if p.sign_off]
-    for f in run.of("Review"):
+    for f in run.of(FactKind.REVIEW):
         reasons.append(ReviewReason(id=f.fields["reason"], kind="history",
                                     text=kb.plan.review_reasons[f.fields["reason"]], rules=f.by))
     screens = list(kb.plan.screens)
-    for f in sorted(run.of("NotScreened"), key=lambda f: screens.index(f.fields["screen"])):
+    for f in sorted(run.of(FactKind.NOT_SCREENED), key=lambda f: screens.index(f.fields["screen"])):
         screen = f.fields["screen"]
         if any(r.id == screen and r.kind == "not_screened" for r in reasons):
             continue
@@ -200,7 +201,7 @@ def _checked_normal(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
 
     tests = battery().by_id()
     sides: dict[str, set[str]] = defaultdict(set)
-    for f in run.of("Finding"):
+    for f in run.of(FactKind.FINDING):
         if f.fields["id"] == "within_norm":
             sides[f.fields["about"]].add(f.fields["side"])
     out = []
@@ -221,7 +222,7 @@ def _noticed(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
     acting = {r.id for r in kb.rules
               if any(isinstance(a, PrescribeAct | EmphasisAct | PrecautionAct) for a in r.then)}
     used: set[int] = set()
-    todo = [p.index for p in run.of("Prescribe")] + [p.index for p in run.of("Precaution")]
+    todo = [p.index for p in run.of(FactKind.PRESCRIBE)] + [p.index for p in run.of(FactKind.PRECAUTION)]
     todo += [i for f in run.firings if f.rule in acting for i in f.matched]
     declared_by = {i: f for f in run.firings for i in f.declared}
     while todo:
@@ -233,7 +234,7 @@ def _noticed(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
         if firing is not None:
             todo.extend(firing.matched)
     out = []
-    for f in run.of("Finding"):
+    for f in run.of(FactKind.FINDING):
         if f.fields["id"] in kb.plan.noticed_findings and f.index not in used:
             text = kb.plan.findings[f.fields["id"]]
             side = f.fields["side"]
@@ -268,8 +269,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     stop_if = tuple(dict.fromkeys((*_pain_line(kb, pain_now), *kb.plan.stop_if.items,
                                    *(" ".join(i.split()) for p in precautions
                                      for i in kb.precautions[p.id].stop_if))))
-    advice_ids = [f.fields["id"] for f in run.of("Advice")]
-    refs = run.of("Referral")
+    advice_ids = [f.fields["id"] for f in run.of(FactKind.ADVICE)]
+    refs = run.of(FactKind.REFERRAL)
     review = _review(kb, run, precautions)
     if refs:
         # A red flag means a referral and no exercise, whatever else fired.
@@ -280,18 +281,18 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                     stop_if=stop_if, clinician_review=review, review_weeks=None, review_date=None)
 
     excluded_facts: dict[str, list[FactRecord]] = defaultdict(list)
-    for f in run.of("Exclude"):
+    for f in run.of(FactKind.EXCLUDE):
         excluded_facts[f.fields["exercise"]].append(f)
     excluded = set(excluded_facts)
     now: dict[str, list[FactRecord]] = defaultdict(list)
     later: dict[str, list[FactRecord]] = defaultdict(list)
-    regressions = {p.fields["exercise"] for p in run.of("Prescribe")
-                   if p.fields["step"] == "regression" and p.fields["exercise"] not in excluded}
-    for p in run.of("Prescribe"):
+    regressions = {p.fields["exercise"] for p in run.of(FactKind.PRESCRIBE)
+                   if p.fields["step"] == Step.REGRESSION and p.fields["exercise"] not in excluded}
+    for p in run.of(FactKind.PRESCRIBE):
         if p.fields["exercise"] in excluded or p.fields["step"] not in ("now", "later"):
             continue
-        (now if p.fields["step"] == "now" else later)[p.fields["exercise"]].append(p)
-    emphasis = {f.fields["block"]: f.fields["side"] for f in run.of("Emphasis")}
+        (now if p.fields["step"] == Step.NOW else later)[p.fields["exercise"]].append(p)
+    emphasis = {f.fields["block"]: f.fields["side"] for f in run.of(FactKind.EMPHASIS)}
     level_name = dose_level(run)
     level = kb.plan.dose_levels.level(level_name)
     order = block_order(kb, run, sorted({f.fields["block"] for fs in now.values() for f in fs}))
@@ -363,7 +364,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                             emphasis=emphasis.get(block_id), exercises=tuple(items),
                             because=reasons.get(block_id, ())))
 
-    in_pain = any(f.fields["id"] == "pain_present" for f in run.of("Finding"))
+    in_pain = any(f.fields["id"] == "pain_present" for f in run.of(FactKind.FINDING))
     weeks = level.review_weeks if blocks or in_pain else None
     advice = tuple(kb.plan.advice[a] for a in dict.fromkeys(sorted(advice_ids)))
     planned = {e.id for b in blocks for e in b.exercises}

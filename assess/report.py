@@ -7,8 +7,10 @@ fetcher serves only files from report_templates/assets under its own scheme.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -17,10 +19,8 @@ from assess.chart import chart_rows
 from assess.knowledge import load_knowledge
 from assess.letter import letter_content
 from assess.paths import data_dir
+from assess.pipeline import Assessment, assess_file
 from assess.plan import merge_sides
-
-if TYPE_CHECKING:
-    from assess.pipeline import Assessment
 
 PageSize = Literal["A4", "letter"]
 ASSET_SCHEME = "assess-asset:"
@@ -146,3 +146,20 @@ def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = 
         uncompressed_pdf=False,
     )
     return pdf
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An assessment with the two files that record it, ready to be written together."""
+
+    assessment: Assessment
+    pdf: bytes
+    json_bytes: bytes
+
+
+def assess_and_render(path: Path, *, with_audit: bool = True, page_size: PageSize = "A4",
+                      archival: bool = False, now: dt.datetime | None = None) -> Rendered:
+    """An intake file to its assessment, PDF and JSON: the one path the CLI and batch share."""
+    assessment = assess_file(path, now=now)
+    pdf = render_pdf(assessment, with_audit=with_audit, page_size=page_size, archival=archival)
+    return Rendered(assessment=assessment, pdf=pdf, json_bytes=assessment.to_json().encode("utf-8"))

@@ -12,6 +12,7 @@ from typing import Any
 
 from assess.knowledge import load_knowledge
 from assess.plan_models import Referral
+from assess.results import FactKind
 from assess.rule_language import AnswerCond, ReferralAct, flatten
 
 
@@ -30,5 +31,5 @@ def referral_so_far(answers: dict[str, Any]) -> Referral | None:
     from assess.plan import referral_of
 
     engine = default_engine()
-    refs = engine.run(intake_facts({"answers": answers})).of("Referral")
+    refs = engine.run(intake_facts({"answers": answers})).of(FactKind.REFERRAL)
     return referral_of(engine.kb, refs) if refs else None

@@ -11,17 +11,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from assess.engine import RunResult
 from assess.knowledge import KnowledgeBase
 from assess.knowledge_models import DoseLevel, Exercise
 from assess.plan_models import Deferred, Side
+from assess.results import FactKind, RunResult
 
 LEVELS = ("high", "moderate")  # from the most cautious; neither concluded means "low"
 
 
 def dose_level(run: RunResult) -> str:
     """The irritability level the rules concluded: the highest applies."""
-    concluded = {f.fields["level"] for f in run.of("Dose")}
+    concluded = {f.fields["level"] for f in run.of(FactKind.DOSE)}
     return next((level for level in LEVELS if level in concluded), "low")
 
 
@@ -29,10 +29,10 @@ def block_order(kb: KnowledgeBase, run: RunResult, blocks: list[str]) -> list[st
     """Blocks most important first: a block the rules say leads, then by the points of the
     reasons the rules gave (plan.yaml priority weights), then the plan's default order."""
     default = [b.id for b in kb.plan.blocks]
-    leads = {f.fields["block"] for f in run.of("Lead")}
+    leads = {f.fields["block"] for f in run.of(FactKind.LEAD)}
     weights = kb.plan.priority.weights
     score: Counter[str] = Counter()
-    for f in run.of("Priority"):
+    for f in run.of(FactKind.PRIORITY):
         score[f.fields["block"]] += weights[f.fields["because"]]
     return sorted(blocks, key=lambda b: (b not in leads, -score[b], default.index(b)))
 
@@ -51,7 +51,7 @@ def block_reasons(kb: KnowledgeBase, run: RunResult,
     weights = kb.plan.priority.weights
     # block -> reason kind -> the labels behind it, in the order the rules concluded them
     found: dict[str, dict[str, list[str]]] = {}
-    for f in run.of("Priority"):
+    for f in run.of(FactKind.PRIORITY):
         about = f.fields["about"]
         label = _inline(texts[about]) if about in texts else ""
         for home in (h for h, sources in carries.items() if f.fields["block"] in sources):
@@ -59,7 +59,7 @@ def block_reasons(kb: KnowledgeBase, run: RunResult,
             if label not in labels:
                 labels.append(label)
     out: dict[str, tuple[str, ...]] = {}
-    for f in run.of("Lead"):
+    for f in run.of(FactKind.LEAD):
         for home in (h for h, sources in carries.items() if f.fields["block"] in sources):
             out[home] = (kb.plan.priority.lead,)
     for block, kinds in found.items():

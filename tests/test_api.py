@@ -57,3 +57,12 @@ def test_every_export_is_listed_once() -> None:
     from assess import _EXPORTS
 
     assert sorted(assess.__all__[1:]) == sorted(_EXPORTS)
+
+
+def test_the_pipeline_plan_and_audit_load_without_the_engine() -> None:
+    """Only assess.engine imports experta: a store, a web page or an export that reads
+    assessments never pays for the rule engine."""
+    code = ("import sys, assess.pipeline, assess.plan, assess.audit, assess.audit_language, "
+            "assess.explain; print('experta' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

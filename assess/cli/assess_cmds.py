@@ -36,7 +36,7 @@ def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audi
                       page_size: PaperChoice, archival: bool, force: bool) -> None:
     """Check the outputs, assess, render, then write the PDF and the JSON together."""
     from assess.outputs import Output, check_outputs, write_together
-    from assess.pipeline import assess_and_render
+    from assess.report import assess_and_render
 
     wanted = [Output(pdf_path, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
     check_outputs(wanted, inputs=[] if intake == "-" else [Path(intake)], force=force)
