@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from assess.knowledge import KnowledgeBase, RuleDef
+from assess.knowledge_models import Exercise
 from assess.plan_models import Plan
 from assess.results import FactKind, FactRecord, Firing, RunResult, Step
 from assess.rule_language import (
@@ -76,11 +77,10 @@ class Audit(_Out):
     firings: tuple[AuditFiring, ...]
     why_not: tuple[WhyNot, ...]
     # Recorded at assessment time so that an old assessment is explained from its own rule
-    # set: the rules that fired or are named in WHY NOT, the exercises' names and seed
-    # passages, and the words for the tests, methods, findings and patterns. Empty in
-    # assessments made before these were recorded.
+    # set: the rules that fired or are named in WHY NOT, the plan's exercises' seed passages,
+    # and the words for the tests, methods, findings and patterns (exercise names are in the
+    # plan and in WHY NOT already). Empty in assessments made before these were recorded.
     rules: dict[str, RuleNote] = {}
-    exercises: dict[str, str] = {}
     exercise_sources: dict[str, str] = {}
     words: dict[str, str] = {}
 
@@ -95,33 +95,23 @@ def build_audit(kb: KnowledgeBase, run: RunResult, plan: Plan) -> Audit:
         firings=tuple(_firing(kb, f) for f in run.firings),
         why_not=nots,
         rules={r: _rule_note(kb, kb.rule(r)) for r in named},
-        exercises={e.id: e.name for e in kb.exercises.values()},
-        exercise_sources={e.id: f'{kb.sources.title(e.seed)}: "{e.passage}" (dose: '
-                                f'{kb.sources.expand(kb.sources.name_seeds(e.dose.source))})'
-                          for e in kb.exercises.values()},
+        exercise_sources={e: _exercise_source(kb, kb.exercises[e]) for e in plan.exercise_ids()},
         words=_words(kb),
     )
+
+
+def _exercise_source(kb: KnowledgeBase, ex: Exercise) -> str:
+    return f"{kb.sources.cite(ex.seed, ex.passage)} (dose: {kb.sources.cite(ref=ex.dose.source)})"
 
 
 def _rule_note(kb: KnowledgeBase, rule: RuleDef) -> RuleNote:
     met = [n for c in rule.when if not isinstance(c, NotCond)
            for n in [getattr(c, "norm", None)] if n]
     return RuleNote(title=rule.title, rationale=kb.sources.name_seeds(rule.rationale),
-                    source=seed_citation(kb, rule.source),
+                    source=kb.sources.cite(rule.source.seed, rule.source.passage, rule.source.ref),
                     norms={n: NormNote(describe=kb.norms[n].describe,
                                        source=" ".join(kb.norms[n].source.split()))
                            for n in met})
-
-
-def seed_citation(kb: KnowledgeBase, source: Any) -> str:
-    """A source as a reader can look it up: the seed's title, not its file name."""
-    parts = []
-    if getattr(source, "seed", None):
-        title = kb.sources.title(source.seed)
-        parts.append(f"{title}: \"{source.passage}\"" if source.passage else title)
-    if getattr(source, "ref", None):
-        parts.append(source.ref)
-    return "; ".join(parts) if parts else str(source)
 
 
 def _words(kb: KnowledgeBase) -> dict[str, str]:
@@ -130,7 +120,7 @@ def _words(kb: KnowledgeBase) -> dict[str, str]:
 
     words: dict[str, str] = {}
     for test in battery().tests:
-        words[f"test:{test.id}"] = test.name.split(" (")[0]
+        words[f"test:{test.id}"] = test.plain_name
         words[f"unit:{test.id}"] = test.unit or ""
         for method, label in test.method_labels.items():
             words[f"method:{test.id}:{method}"] = label
@@ -251,32 +241,3 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
         else:
             note("pattern_missing", "no rule prescribes it")
     return out
-
-
-def trace(kb: KnowledgeBase, facts: dict[int, AuditFact], firings: list[AuditFiring],
-          index: int, depth: int = 0) -> dict[str, Any]:
-    """HOW: a fact and every firing that concluded it, each with what it matched, recursively."""
-    fact = facts[index]
-    node: dict[str, Any] = {"fact": describe_fact(fact), "by": list(fact.by),
-                            "because": []}
-    if depth > 8:
-        return node
-    for firing in (f for f in firings if index in f.declared):
-        rule = kb.rule(firing.rule)
-        step: dict[str, Any] = {"rule": {"id": rule.id, "title": rule.title,
-                                         "source": str(rule.source)}}
-        norms = [n for c in rule.when
-                 for n in [getattr(c.not_ if isinstance(c, NotCond) else c, "norm", None)] if n]
-        if norms:
-            step["norms"] = [f"{n}: {kb.norms[n].describe} ({kb.norms[n].source.strip()})"
-                             for n in norms]
-        step["from"] = [trace(kb, facts, firings, i, depth + 1) for i in firing.matched
-                        if facts[i].kind not in ("Tag", "Progression", "Substitute")]
-        node["because"].append(step)
-    return node
-
-
-def describe_fact(fact: AuditFact) -> str:
-    """One line for a fact, as the terminal and the PDF appendix show it."""
-    shown = ", ".join(f"{k}={v}" for k, v in fact.fields.items() if v not in ("", "none"))
-    return f"{fact.kind} {shown}".strip()

@@ -13,16 +13,24 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assess.audit import AuditFact, AuditFiring, WhyNot
+from assess.plan import merge_sides, side_words
 from assess.results import FactKind, Step
 
 if TYPE_CHECKING:
     from assess.pipeline import Assessment
 
 # The kinds of fact that are evidence a person gave or a clinician measured.
-_INPUTS = ("Measure", "Answer")
-# Facts a rule matched for bookkeeping (tags, links between exercises), never evidence.
-_PLUMBING = ("Tag", "Progression", "Substitute", "Regression", "Restricts", "Modifies",
-             "Unavailable", "Priority", "Dose", "Emphasis", "Care", "Caution")
+_INPUTS = (FactKind.MEASURE, FactKind.ANSWER)
+# The conclusions an account walks through on its way down to the inputs.
+_REASONS = (FactKind.FINDING, FactKind.PATTERN)
+
+
+def _title(a: Assessment, rule_id: str) -> str:
+    """A rule's title as recorded: its note, else the firing's own record."""
+    note = a.audit.rules.get(rule_id)
+    if note is not None:
+        return note.title
+    return next((f.title for f in a.audit.firings if f.rule == rule_id), "")
 
 
 @dataclass
@@ -63,16 +71,10 @@ class _Trail:
         return self.a.audit.words.get(key, default)
 
     def rule(self, rule_id: str) -> str:
-        note = self.a.audit.rules.get(rule_id)
-        if note is not None:
-            return f"{rule_id} ({note.title})"
-        titles = {f.rule: f.title for f in self.a.audit.firings}
-        return f"{rule_id} ({titles[rule_id]})" if rule_id in titles else rule_id
+        title = _title(self.a, rule_id)
+        return f"{rule_id} ({title})" if title else rule_id
 
     def exercise(self, exercise_id: str) -> str:
-        recorded = self.a.audit.exercises.get(exercise_id)
-        if recorded:
-            return recorded
         for block in self.a.plan.blocks:
             for e in block.exercises:
                 if e.id == exercise_id:
@@ -108,12 +110,7 @@ class _Trail:
 
 
 def _merge(sides: set[str]) -> str:
-    real = sides & {"left", "right", "both"}
-    if "both" in real or {"left", "right"} <= real:
-        return "both sides"
-    if real:
-        return f"{next(iter(real))} side"
-    return "no side"
+    return side_words(merge_sides(sides))
 
 
 def _evidence(trail: _Trail, index: int, out: list[str], seen: set[int], depth: int = 0) -> None:
@@ -124,7 +121,7 @@ def _evidence(trail: _Trail, index: int, out: list[str], seen: set[int], depth: 
     fact = trail.facts[index]
     for firing in trail.by_fact.get(index, []):
         inputs = [trail.facts[i] for i in firing.matched if trail.facts[i].kind in _INPUTS]
-        deeper = [i for i in firing.matched if trail.facts[i].kind in ("Finding", "Pattern")]
+        deeper = [i for i in firing.matched if trail.facts[i].kind in _REASONS]
         if fact.kind == FactKind.FINDING:
             side = fact.fields.get("side")
             where = f" ({side})" if side in ("left", "right") else ""
@@ -189,7 +186,7 @@ def how_account(a: Assessment, exercise: str, *, trail: _Trail | None = None,
             patterns = by_rule.setdefault(firing.rule, {})
             for i in firing.matched:
                 fact = trail.facts[i]
-                if fact.kind in ("Pattern", "Finding"):
+                if fact.kind in _REASONS:
                     patterns.setdefault(trail.label(fact), set()).add(str(fact.fields.get("side")))
                     _evidence(trail, i, evidence, seen)
                 elif fact.kind == FactKind.PRESCRIBE and fact.fields.get("exercise") != exercise:
@@ -220,7 +217,7 @@ def _trace_prescription(trail: _Trail, index: int, patterns: dict[str, set[str]]
     for firing in trail.by_fact.get(index, []):
         for i in firing.matched:
             fact = trail.facts[i]
-            if fact.kind in ("Pattern", "Finding"):
+            if fact.kind in _REASONS:
                 patterns.setdefault(trail.label(fact), set()).add(str(fact.fields.get("side")))
                 _evidence(trail, i, evidence, seen)
 
@@ -267,6 +264,5 @@ def hidden_why_not(a: Assessment) -> int:
 def rule_line(a: Assessment, rule_id: str) -> dict[str, Any]:
     """A rule that fired, as recorded: id, title, why and source."""
     note = a.audit.rules.get(rule_id)
-    titles = {f.rule: f.title for f in a.audit.firings}
-    return {"id": rule_id, "title": note.title if note else titles.get(rule_id, ""),
+    return {"id": rule_id, "title": _title(a, rule_id),
             "rationale": note.rationale if note else "", "source": note.source if note else ""}

@@ -21,7 +21,7 @@ from typing import Any
 from assess.knowledge import KnowledgeBase, RuleDef, load_knowledge
 from assess.phases import SALIENCE
 from assess.questionnaire import battery
-from assess.results import FactRecord, Firing, RunResult
+from assess.results import FactKind, FactRecord, Firing, RunResult
 from assess.rule_language import (
     AnswerCond,
     Condition,
@@ -56,12 +56,7 @@ def _import_experta() -> Any:
 ex = _import_experta()
 from experta.strategies import DepthStrategy  # noqa: E402 - after the compatibility alias
 
-KINDS = (
-    "Answer", "Derived", "Measure", "Finding", "Pattern", "Referral", "YellowFlag", "Precaution",
-    "Prescribe", "Exclude", "Caution", "Tag", "Unavailable", "Substitute", "Regression",
-    "Progression", "Restricts", "Modifies", "Care", "Advice", "Lead", "Emphasis", "Dose",
-    "Priority", "Review", "Letter", "NotScreened",
-)
+KINDS = tuple(k.value for k in FactKind)  # one experta Fact class per kind
 FACT_TYPES: dict[str, type] = {k: type(k, (ex.Fact,), {}) for k in KINDS}
 # Fields every declared fact of a kind carries, with defaults, so that the same
 # conclusion reached twice is one fact (experta drops exact duplicates).

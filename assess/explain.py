@@ -44,7 +44,6 @@ def _names(a: Assessment) -> dict[str, str]:
     """Every exercise the assessment knows of, id -> name (plan first, then the rest)."""
     names = {e.id: e.name for b in a.plan.blocks for e in b.exercises}
     names.update({w.exercise: w.name for w in a.audit.why_not if w.exercise not in names})
-    names.update({k: v for k, v in a.audit.exercises.items() if k not in names})
     return names
 
 

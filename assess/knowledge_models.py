@@ -198,6 +198,16 @@ class Sources(_Data):
     def title(self, seed: str) -> str:
         return self.seeds[seed].title if seed in self.seeds else seed
 
+    def cite(self, seed: str | None = None, passage: str | None = None, ref: str | None = None) -> str:
+        """A source as a reader can look it up: the seed's title and passage, then the
+        reference with its short keys written out."""
+        parts = []
+        if seed:
+            parts.append(f'{self.title(seed)}: "{passage}"' if passage else self.title(seed))
+        if ref:
+            parts.append(self.expand(self.name_seeds(ref)))
+        return "; ".join(parts)
+
     def name_seeds(self, text: str) -> str:
         """A text that says "seed 000" with the seed's title instead, so a reader can find it."""
         by_number = {name[:3]: seed.title for name, seed in self.seeds.items()}

@@ -57,7 +57,7 @@ def how_found(fields: dict[str, Any]) -> str:
     about, method, basis = fields.get("about"), fields.get("how"), fields.get("basis")
     if about in tests:
         test = tests[about]
-        name = test.name.split(" (")[0]
+        name = test.plain_name
         if method in test.method_labels:
             return f"measured: {name}, {test.method_labels[method]}"
         if method == "unrecorded":

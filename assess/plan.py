@@ -25,6 +25,7 @@ from assess.plan_models import (
     ReviewReason,
     Side,
 )
+from assess.questionnaire import battery
 from assess.results import FactKind, FactRecord, RunResult, Step
 from assess.rule_language import EmphasisAct, PrecautionAct, PrescribeAct
 from assess.session import (
@@ -64,6 +65,11 @@ def merge_sides(sides: set[str]) -> Side:
     if "right" in sides:
         return "right"
     return "none"
+
+
+def side_words(side: str) -> str:
+    """A merged side as the printouts say it: "both sides", "left side", or nothing."""
+    return {"both": "both sides", "left": "left side", "right": "right side"}.get(side, "")
 
 
 def _matched(run: RunResult, prescribes: list[FactRecord], kind: str) -> list[FactRecord]:
@@ -197,8 +203,6 @@ def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...]) -> tuple
 
 def _checked_normal(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
     """The measurements found within the normal range, in plain words, for the client."""
-    from assess.questionnaire import battery
-
     tests = battery().by_id()
     sides: dict[str, set[str]] = defaultdict(set)
     for f in run.of(FactKind.FINDING):
@@ -207,9 +211,7 @@ def _checked_normal(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
     out = []
     for test in tests:
         if test in sides:
-            where = merge_sides(sides[test])
-            label = "both sides" if where == "both" else f"{where} side"
-            out.append(f"{tests[test].name.split(' (')[0]} ({label})")
+            out.append(f"{tests[test].plain_name} ({side_words(merge_sides(sides[test]))})")
     return tuple(out)
 
 

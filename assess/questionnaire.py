@@ -197,8 +197,13 @@ class RomTest(_Definition):
     limited: Literal["lower", "higher"] = "lower"
 
     @property
+    def plain_name(self) -> str:
+        """The name without its bracketed detail: "Hip extension", not "... (passive)"."""
+        return self.name.split(" (")[0]
+
+    @property
     def chart_name(self) -> str:
-        return self.short_name or self.name.split(" (")[0]
+        return self.short_name or self.plain_name
 
     @property
     def bilateral(self) -> bool:

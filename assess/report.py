@@ -20,7 +20,7 @@ from assess.knowledge import load_knowledge
 from assess.letter import letter_content
 from assess.paths import data_dir
 from assess.pipeline import Assessment, assess_file
-from assess.plan import merge_sides
+from assess.plan import merge_sides, side_words
 
 PageSize = Literal["A4", "letter"]
 ASSET_SCHEME = "assess-asset:"
@@ -48,8 +48,7 @@ def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
         row["bases"].add(item.detail)
     rows = []
     for row in grouped.values():
-        side = merge_sides(row["sides"])
-        where = "both sides" if side == "both" else "" if side == "none" else f"{side} side"
+        where = side_words(merge_sides(row["sides"]))
         trial = row["bases"] == {"reported"}
         rows.append({"text": row["text"], "where": where, "trial": trial,
                      "how": "measured" if "measured" in row["bases"] else ""})

@@ -7,11 +7,45 @@ from typing import Any
 
 from conftest import NOW, ROOT
 
-from assess.audit import trace
-from assess.knowledge import load_knowledge
+from assess.audit import AuditFact, AuditFiring
+from assess.knowledge import KnowledgeBase, load_knowledge
 from assess.pipeline import Assessment, assess_file, assess_intake
+from assess.rule_language import NotCond
 
 KB = load_knowledge()
+
+
+# The provenance tree of a fact, read from the recorded trail: every firing that concluded it,
+# with what it matched, down to the inputs. The product explains in words (audit_language);
+# this tree lets the tests walk provenance fact by fact.
+def trace(kb: KnowledgeBase, facts: dict[int, AuditFact], firings: list[AuditFiring],
+          index: int, depth: int = 0) -> dict[str, Any]:
+    """HOW: a fact and every firing that concluded it, each with what it matched, recursively."""
+    fact = facts[index]
+    node: dict[str, Any] = {"fact": describe_fact(fact), "by": list(fact.by),
+                            "because": []}
+    if depth > 8:
+        return node
+    for firing in (f for f in firings if index in f.declared):
+        rule = kb.rule(firing.rule)
+        step: dict[str, Any] = {"rule": {"id": rule.id, "title": rule.title,
+                                         "source": str(rule.source)}}
+        norms = [n for c in rule.when
+                 for n in [getattr(c.not_ if isinstance(c, NotCond) else c, "norm", None)] if n]
+        if norms:
+            step["norms"] = [f"{n}: {kb.norms[n].describe} ({kb.norms[n].source.strip()})"
+                             for n in norms]
+        step["from"] = [trace(kb, facts, firings, i, depth + 1) for i in firing.matched
+                        if facts[i].kind not in ("Tag", "Progression", "Substitute")]
+        node["because"].append(step)
+    return node
+
+
+def describe_fact(fact: AuditFact) -> str:
+    """One line for a fact, as the terminal and the PDF appendix show it."""
+    shown = ", ".join(f"{k}={v}" for k, v in fact.fields.items() if v not in ("", "none"))
+    return f"{fact.kind} {shown}".strip()
+
 
 
 def _leaves(node: dict[str, Any]) -> list[dict[str, Any]]:
