@@ -23,25 +23,30 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 # Public name -> the module that defines it.
 _EXPORTS = {
-    "Assessment": "assess.pipeline",
-    "assess_intake": "assess.pipeline",
-    "assess_file": "assess.pipeline",
-    "validate_intake": "assess.models",
-    "render_pdf": "assess.report",
-    "render_html": "assess.report",
-    "InvalidInput": "assess.errors",
-    "KnowledgeBaseError": "assess.errors",
-    "load_knowledge": "assess.knowledge",
+    "Assessment": "assess.domain.assessment",
+    "Intake": "assess.domain.assessment",
+    "assess_and_render": "assess.services.render",
+    "assess_intake": "assess.services.pipeline",
+    "assess_file": "assess.services.pipeline",
+    "validate_intake": "assess.definitions.intake",
+    "render_pdf": "assess.rendering.report",
+    "render_html": "assess.rendering.report",
+    "InvalidInput": "assess.domain.errors",
+    "KnowledgeBaseError": "assess.domain.errors",
+    "load_knowledge": "assess.definitions.knowledge",
 }
-__all__ = ["__version__", "Assessment", "assess_intake", "assess_file", "validate_intake",  # noqa: RUF022
-           "render_pdf", "render_html", "InvalidInput", "KnowledgeBaseError", "load_knowledge"]
+__all__ = ["__version__", "Assessment", "Intake", "assess_intake", "assess_and_render",  # noqa: RUF022
+           "assess_file", "validate_intake", "render_pdf", "render_html", "InvalidInput",
+           "KnowledgeBaseError", "load_knowledge"]
 
 if TYPE_CHECKING:
-    from assess.errors import InvalidInput, KnowledgeBaseError
-    from assess.knowledge import load_knowledge
-    from assess.models import validate_intake
-    from assess.pipeline import Assessment, assess_file, assess_intake
-    from assess.report import render_html, render_pdf
+    from assess.definitions.intake import validate_intake
+    from assess.definitions.knowledge import load_knowledge
+    from assess.domain.assessment import Assessment, Intake
+    from assess.domain.errors import InvalidInput, KnowledgeBaseError
+    from assess.rendering.report import render_html, render_pdf
+    from assess.services.pipeline import assess_file, assess_intake
+    from assess.services.render import assess_and_render
 
 
 def __getattr__(name: str) -> Any:

@@ -42,8 +42,8 @@ def render_ratio(repeat: int) -> dict[str, Any]:
     """1. intake -> PDF in process (warm) against a bare WeasyPrint render of the same HTML."""
     from weasyprint import HTML
 
-    from assess.pipeline import assess_file
-    from assess.report import _stylesheet, render_html, render_pdf
+    from assess.rendering.report import _stylesheet, render_html, render_pdf
+    from assess.services.pipeline import assess_file
 
     demo = ROOT / "examples" / "deadlift_lockout.yaml"
     html = render_html(assess_file(demo))
@@ -58,8 +58,8 @@ def render_ratio(repeat: int) -> dict[str, Any]:
 
 def engine_share(repeat: int, pdf_seconds: float) -> dict[str, Any]:
     """2. validation + facts + rules per example, and as a share of the PDF render."""
-    from assess.intake_io import read_intake_file
-    from assess.pipeline import assess_intake
+    from assess.files.intake_io import read_intake_file
+    from assess.services.pipeline import assess_intake
 
     per_example = {}
     everything = []
@@ -76,17 +76,19 @@ def engine_share(repeat: int, pdf_seconds: float) -> dict[str, Any]:
 
 def rule_scaling(repeat: int) -> dict[str, Any]:
     """3. engine time as the rule set is loaded 1x, 2x and 4x."""
-    from assess.engine import build_engine
-    from assess.facts import catalogue_facts, intake_facts
-    from assess.intake_io import read_intake_file
-    from assess.knowledge import load_knowledge
-    from assess.models import validate_intake
+    from assess.definitions.intake import validate_intake
+    from assess.definitions.knowledge import load_knowledge
+    from assess.domain.assessment import Intake
+    from assess.files.intake_io import read_intake_file
+    from assess.inference.engine import build_engine
+    from assess.inference.facts import catalogue_facts, intake_facts
 
     kb = load_knowledge()
     facts = []
     for path in EXAMPLES:
-        intake = validate_intake(read_intake_file(path)).model_dump(mode="json", exclude_unset=True)
-        equipment = [e for e in intake["answers"].get("equipment", []) if e != "none"]
+        intake = Intake.model_validate(
+            validate_intake(read_intake_file(path)).model_dump(mode="json", exclude_unset=True))
+        equipment = [e for e in intake.answers.get("equipment", []) if e != "none"]
         facts.append(intake_facts(intake) + catalogue_facts(kb, equipment))
     out: dict[str, Any] = {}
     for copies in (1, 2, 4):
@@ -101,7 +103,7 @@ def rule_scaling(repeat: int) -> dict[str, Any]:
 
 def batch_speedup(count: int) -> dict[str, Any]:
     """4. `assess batch` on `count` intakes: 2 workers against 1."""
-    from assess.batch import intakes_in, run_batch
+    from assess.services.batch import intakes_in, run_batch
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
@@ -133,8 +135,8 @@ def process_ratio(repeat: int) -> dict[str, Any]:
     """1b. A whole `assess run` process against a bare WeasyPrint process that renders the same
     HTML and CSS: what a user waits for, start-up included. Runs are interleaved and each pair
     gives a ratio; the median of the pair ratios is reported."""
-    from assess.pipeline import assess_file
-    from assess.report import render_html
+    from assess.rendering.report import render_html
+    from assess.services.pipeline import assess_file
 
     exe = shutil.which("assess") or str(Path(sys.executable).parent / "assess")
     demo = ROOT / "examples" / "deadlift_lockout.yaml"

@@ -1,4 +1,4 @@
-"""The safety invariants of tests/test_safety.py over many random intakes, counting violations.
+"""The safety invariants of tests/end_to_end/test_safety.py over many random intakes, counting violations.
 
 CI runs a few hundred intakes and fails on the first violation; this runs thousands in
 worker processes and reports how many it found (the answer must be 0), with examples.
@@ -27,7 +27,7 @@ def shard(seed: int, count: int) -> dict[str, Any]:
     from strategies import intakes
     from test_safety import client_text_violations, safety_violations
 
-    from assess.pipeline import assess_intake
+    from assess.services.pipeline import assess_intake
 
     warnings.filterwarnings("ignore")
     seen = {"intakes": 0, "referrals": 0, "violations": 0, "examples": []}

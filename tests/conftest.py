@@ -55,3 +55,68 @@ def intake() -> Any:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-snapshots", action="store_true", help="Rewrite HTML snapshots.")
+
+
+# --- the store's two back ends ---------------------------------------------------------------
+# A real PostgreSQL server, started once per test process on 127.0.0.1 from Debian's
+# binaries (initdb and pg_ctl; as the postgres user when the tests run as root), and a real
+# SQLite file per test. No mock database.
+PG_BIN = Path(os.environ.get("ASSESS_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Any:
+    import shutil
+    import subprocess
+    import tempfile
+
+    if not (PG_BIN / "initdb").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not installed ({PG_BIN}/initdb); .ci/run installs it")
+        pytest.skip(f"PostgreSQL is not installed ({PG_BIN}/initdb): the store's PostgreSQL tests "
+                    "did not run")
+    # Not under pytest's own temporary folder: the postgres user cannot enter root's.
+    base = Path(tempfile.mkdtemp(prefix="assess-pg-"))
+    data = base / "data"
+    as_postgres: list[str] = []
+    if os.geteuid() == 0:
+        # initdb refuses to run as root: the server runs as the postgres user.
+        shutil.chown(base, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    subprocess.run([*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-o",
+                    f"-k {base} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off", "-w", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_postgres, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store on each back end."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    import uuid
+
+    import psycopg
+
+    server: str = request.getfixturevalue("postgres_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"

@@ -21,8 +21,9 @@ from typing import Any
 import yaml
 from conftest import NOW, ROOT, load_example
 
-from assess.knowledge import KnowledgeBase
-from assess.pipeline import Assessment, assess_intake
+from assess.definitions.knowledge import KnowledgeBase
+from assess.domain.assessment import Assessment
+from assess.services.pipeline import assess_intake
 
 CASES = Path(__file__).parent / "cases"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assess.knowledge import load_knowledge
+from assess.definitions.knowledge import load_knowledge
 
 KB = load_knowledge()
 NORMS = KB.norms

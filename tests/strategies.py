@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from assess.questionnaire import Item, RomTest, battery, questionnaire
+from assess.definitions.questionnaire import Item, RomTest, battery, questionnaire
 
 # A red-flag question answered "yes" ends the assessment; keep them rare so that most
 # generated intakes reach the rules below screening, while every flag still occurs.

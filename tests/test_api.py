@@ -12,8 +12,8 @@ import assess
 
 
 def test_the_public_names() -> None:
-    assert assess.__all__ == ["__version__", "Assessment", "assess_intake", "assess_file",
-                              "validate_intake", "render_pdf", "render_html", "InvalidInput",
+    assert assess.__all__ == ["__version__", "Assessment", "Intake", "assess_intake", "assess_and_render",
+                              "assess_file", "validate_intake", "render_pdf", "render_html", "InvalidInput",
                               "KnowledgeBaseError", "load_knowledge"]
     for name in assess.__all__:
         assert getattr(assess, name) is not None, name
@@ -60,9 +60,9 @@ def test_every_export_is_listed_once() -> None:
 
 
 def test_the_pipeline_plan_and_audit_load_without_the_engine() -> None:
-    """Only assess.engine imports experta: a store, a web page or an export that reads
+    """Only assess.inference.engine imports experta: a store, a web page or an export that reads
     assessments never pays for the rule engine."""
-    code = ("import sys, assess.pipeline, assess.plan, assess.audit, assess.audit_language, "
-            "assess.explain; print('experta' in sys.modules)")
+    code = ("import sys, assess.services.pipeline, assess.reasoning.assemble, assess.reasoning.audit_trail, "
+            "assess.reasoning.audit_words, assess.cli.explain; print('experta' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from assess.cli.common import (
+    ByOpt,
+    DbOpt,
     ForceOpt,
     JsonOpt,
     NoAuditOpt,
     PageOpt,
     PaperChoice,
     PdfOpt,
+    SaveOpt,
     app,
     errors,
     out,
@@ -24,7 +27,7 @@ from assess.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from assess.pipeline import Assessment
+    from assess.domain.assessment import Assessment
 
 
 class RulesFormat(StrEnum):
@@ -33,16 +36,27 @@ class RulesFormat(StrEnum):
 
 
 def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audit: bool,
-                      page_size: PaperChoice, archival: bool, force: bool) -> None:
-    """Check the outputs, assess, render, then write the PDF and the JSON together."""
-    from assess.outputs import Output, check_outputs, write_together
-    from assess.report import assess_and_render
+                      page_size: PaperChoice, archival: bool, force: bool, store: str | None = None,
+                      by: str | None = None, client: str | None = None) -> None:
+    """Check the outputs (and open the store), assess, render, record it in the store when
+    asked, then write the PDF and the JSON together."""
+    from assess.files.outputs import Output, check_outputs, write_together
+    from assess.services.render import assess_and_render
 
     wanted = [Output(pdf_path, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
     check_outputs(wanted, inputs=[] if intake == "-" else [Path(intake)], force=force)
+    if store:
+        from assess.store.database import open_store
+
+        open_store(store)  # a store that cannot be opened stops the run before anything is written
     done = assess_and_render(Path(intake), with_audit=audit,
                              page_size="letter" if page_size is PaperChoice.letter else "A4",
                              archival=archival)
+    if store:
+        from assess.store.records import keep_rendered
+
+        say(keep_rendered(store, by, done, client),
+            to_stderr="-" in (pdf_path, json_path))
     outputs = [Output(pdf_path, "PDF", done.pdf)]
     if json_path:
         outputs.append(Output(json_path, "JSON", done.json_bytes))
@@ -90,7 +104,7 @@ def demo(
     Example: assess demo -o plan.pdf
     """
     with errors():
-        from assess.paths import data_dir
+        from assess.definitions.paths import data_dir
 
         _assess_and_write(str(data_dir("examples") / "deadlift_lockout.yaml"), output, json_path,
                           audit=not no_audit, page_size=page_size, archival=False, force=force)
@@ -105,6 +119,12 @@ def run(
     page_size: PageOpt = PaperChoice.A4,
     archival: Annotated[bool, typer.Option("--archival", help="Write PDF/A-3b.")] = False,
     force: ForceOpt = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    by: ByOpt = None,
+    client: Annotated[str | None, typer.Option(
+        "--client", help="With --save: the stored client this visit belongs to (id or its first "
+                         "characters), when the name alone does not say.", show_default=False)] = None,
 ) -> None:
     """Assess an intake and write the PDF plan (or referral letter).
 
@@ -116,8 +136,17 @@ def run(
     named, nothing written); 1 an internal fault.
     """
     with errors():
+        store = None
+        if (client or by or db) and not save:
+            from assess.domain.errors import UsageError
+
+            raise UsageError("--client, --by and --db go with --save")
+        if save:
+            from assess.store.database import resolve_url
+
+            store = resolve_url(db)
         _assess_and_write(intake, output, json_path, audit=not no_audit, page_size=page_size,
-                          archival=archival, force=force)
+                          archival=archival, force=force, store=store, by=by, client=client)
 
 
 @app.command()
@@ -127,7 +156,7 @@ def schema() -> None:
     Example: assess schema > intake.schema.json
     """
     with errors():
-        from assess.schema import intake_schema
+        from assess.definitions.intake_schema import intake_schema
 
         out.print_json(json.dumps(intake_schema()))
 
@@ -139,7 +168,7 @@ def rules(fmt: Annotated[RulesFormat, typer.Option("--format", help="md or json.
     Example: assess rules --format md > docs/rules.md
     """
     with errors():
-        from assess.catalogue import rules_json, rules_markdown
+        from assess.reasoning.catalogue import rules_json, rules_markdown
 
         sys.stdout.write(rules_markdown() if fmt is RulesFormat.md else rules_json())
 
@@ -162,9 +191,9 @@ def explain(
     so an assessment made with an earlier rule set is explained as it was made.
     """
     with errors():
-        from assess.errors import KnowledgeBaseError
-        from assess.explain import explain_assessment, load_assessment
-        from assess.knowledge import load_knowledge
+        from assess.cli.explain import explain_assessment, load_assessment
+        from assess.definitions.knowledge import load_knowledge
+        from assess.domain.errors import KnowledgeBaseError
 
         a = load_assessment(assessment_json)
         try:

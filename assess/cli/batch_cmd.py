@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assess.cli.common import NoAuditOpt, app, err, errors, say
+from assess.cli.common import ByOpt, DbOpt, NoAuditOpt, SaveOpt, app, err, errors, say
 
 
 @app.command()
@@ -20,6 +20,9 @@ def batch(
     resume: Annotated[bool, typer.Option(
         "--resume", help="Skip intakes whose PDF and JSON exist and were made from the same intake "
                          "and rule set.")] = False,
+    save: SaveOpt = False,
+    db: DbOpt = None,
+    by: ByOpt = None,
 ) -> None:
     """Assess every intake in a folder: one PDF and one JSON each, in parallel.
 
@@ -30,15 +33,26 @@ def batch(
     distinct names (client.yaml.pdf, client.json.pdf), said in the summary. Stopping it
     (Ctrl-C, SIGTERM, SIGHUP) keeps what is finished and leaves nothing partial; the summary
     says what was written. Exit codes: 0 all done; 2 some inputs were invalid; 1 an internal
-    fault in any; 128 + the signal number if it was stopped.
+    fault in any; 128 + the signal number if it was stopped. With --save each assessment is
+    also recorded in the store (one transaction each) before its files are written.
     """
     with errors():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from assess.batch import Outcome, already_done, exit_code, plan_batch, renamed, run_batch
-        from assess.errors import FieldProblem, InvalidInput
-        from assess.outputs import remove_stale_parts
+        from assess.domain.errors import FieldProblem, InvalidInput
+        from assess.files.outputs import remove_stale_parts
+        from assess.services.batch import Outcome, already_done, exit_code, plan_batch, renamed, run_batch
 
+        keep = None
+        if save:
+            import functools
+
+            from assess.store.database import open_store, resolve_url
+            from assess.store.records import keep_rendered
+
+            url = resolve_url(db)
+            open_store(url)  # a store that cannot be opened stops the batch before it starts
+            keep = functools.partial(keep_rendered, url, by)
         if not folder.is_dir():
             raise InvalidInput(str(folder), [FieldProblem("", "is not a folder")], what="folder of intakes")
         outdir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +83,7 @@ def batch(
                                            markup=False, highlight=False, soft_wrap=True)
                 progress.refresh()
 
-            result = run_batch(todo, outdir, workers=jobs, with_audit=not no_audit, on_done=done)
+            result = run_batch(todo, outdir, workers=jobs, with_audit=not no_audit, on_done=done, keep=keep)
         outcomes = result.outcomes + skipped + refused
         _summarise(outcomes, result.interrupted_by, outdir, total=len(job_list) + len(refused))
         code = exit_code(type(result)(outcomes, result.interrupted_by))

@@ -38,7 +38,7 @@ class PaperChoice(StrEnum):
 def say(text: str, *, to_stderr: bool = False) -> None:
     """One line of plain text: never markup, never wrapped mid-line, control characters shown
     as escapes (a client's name may hold anything)."""
-    from assess.errors import printable
+    from assess.domain.errors import printable
 
     (err if to_stderr else out).print(printable(text), markup=False, highlight=False, soft_wrap=True)
 
@@ -51,7 +51,7 @@ def fail(message: str, code: int) -> NoReturn:
 @contextmanager
 def errors() -> Iterator[None]:
     """Bad input -> exit 2 with every problem named; anything else -> exit 1, no traceback."""
-    from assess.errors import AssessError
+    from assess.domain.errors import AssessError
 
     try:
         yield
@@ -77,6 +77,13 @@ NoAuditOpt = Annotated[bool, typer.Option(
                        "the red-flag screen and the audit trail); with it, neither.")]
 PageOpt = Annotated[PaperChoice, typer.Option("--page-size", help="Paper size.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace output files that already exist.")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Store URL: sqlite:///FILE or postgresql://USER@HOST/NAME (default: $ASSESS_DB, "
+                 "else a SQLite file in the user's data folder).", show_default=False)]
+SaveOpt = Annotated[bool, typer.Option("--save", help="Also record the assessment in the store (--db).")]
+ByOpt = Annotated[str | None, typer.Option(
+    "--by", help="Who records it (default: the intake's clinician, else $ASSESS_USER, else the login "
+                 "name).", show_default=False)]
 
 
 def as_path(value: str) -> Path:

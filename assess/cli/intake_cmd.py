@@ -25,7 +25,7 @@ _COMMENT = re.compile(r"(?m)^\s*#|\s#")
 
 
 def _serialise(data: dict[str, Any], target: Path) -> bytes:
-    from assess.intake_io import dump_intake
+    from assess.files.intake_io import dump_intake
 
     if target.suffix.lower() == ".json":
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -52,13 +52,13 @@ def intake(
     offers to save what you have answered, to finish with --resume.
     """
     with errors():
-        from assess.errors import FieldProblem, InvalidInput, UsageError, printable
-        from assess.intake_io import read_document
-        from assess.interview import Interview, InterviewStopped, QuitWithoutSaving
-        from assess.models import validate_intake
-        from assess.outputs import write_atomic
-        from assess.questionnaire import questionnaire
-        from assess.screen_now import referral_so_far
+        from assess.cli.interview import Interview, InterviewStopped, QuitWithoutSaving
+        from assess.definitions.intake import validate_intake
+        from assess.definitions.questionnaire import questionnaire
+        from assess.domain.errors import FieldProblem, InvalidInput, UsageError, printable
+        from assess.files.intake_io import read_document
+        from assess.files.outputs import write_atomic
+        from assess.reasoning.screen_now import referral_so_far
 
         def ask(prompt: str) -> str:
             # The prompt is printed unwrapped (a current value may be long), its text escaped.

@@ -1,0 +1,141 @@
+"""The store's commands: `assess clients`, `history`, `show` and `export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from assess.cli.common import DbOpt, ForceOpt, app, errors, out, say
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def _store(db: str | None) -> Engine:
+    from assess.store.database import open_store, resolve_url
+
+    return open_store(resolve_url(db))
+
+
+@app.command()
+def clients(db: DbOpt = None) -> None:
+    """List the clients in the store, with their number of visits and the last one.
+
+    Example: assess clients --db sqlite:///clinic.db
+    """
+    with errors():
+        from rich.table import Table
+
+        from assess.store.records import list_clients
+
+        rows = list_clients(_store(db))
+        if not rows:
+            say("The store holds no clients yet; assess run ... --save adds one.")
+            return
+        table = Table("id", "name", "visits", "last visit")
+        for row in rows:
+            table.add_row(row.id[:8], row.name, str(row.visits), str(row.last_visit or ""))
+        out.print(table)
+
+
+def _measures(a: object) -> str:
+    from assess.definitions.questionnaire import battery
+    from assess.domain.assessment import Assessment
+
+    assert isinstance(a, Assessment)
+    parts = []
+    for test in battery().tests:
+        m = a.intake.measured().get(test.id)
+        if m is None or test.type != "decimal":
+            continue
+        sides = [f"L {m.left:g}" if isinstance(m.left, float) else "", f"R {m.right:g}"
+                 if isinstance(m.right, float) else ""] if test.bilateral else \
+            [f"{m.value:g}" if isinstance(m.value, float) else ""]
+        shown = " ".join(s for s in sides if s)
+        if shown:
+            parts.append(f"{test.chart_name} {shown}")
+    return "; ".join(parts[:3]) + (f"; +{len(parts) - 3} more" if len(parts) > 3 else "")
+
+
+@app.command()
+def history(client: Annotated[str, typer.Argument(help="The client's name or id (or its first characters).")],
+            db: DbOpt = None) -> None:
+    """Every visit of a client: date, pain, key measurements and what the plan was.
+
+    Example: assess history "Sam Carter"
+    """
+    with errors():
+        from rich.table import Table
+
+        from assess.store.records import history as client_history
+
+        name, stored = client_history(_store(db), client)
+        table = Table("date", "assessment", "pain now / worst", "measured", "plan", title=name)
+        for s in stored:
+            a = s.assessment()
+            answers = a.intake.answers
+            pain = f"{answers.get('pain_now', '-')} / {answers.get('pain_worst', '-')}"
+            if a.plan.referral and a.plan.referral_detail:
+                plan = f"referral ({a.plan.referral_detail.label})"
+            else:
+                plan = f"{len(a.plan.exercise_ids())} exercise(s)"
+            table.add_row(str(s.visit_date), s.id[:8], pain, _measures(a) or "-", plan)
+        out.print(table)
+
+
+@app.command()
+def show(assessment: Annotated[str, typer.Argument(help="The assessment's id (or its first characters).")],
+         db: DbOpt = None) -> None:
+    """One stored assessment: who, when, by which rule set, what was found and planned.
+
+    Example: assess show 3f2a9c1e
+    """
+    with errors():
+        from assess.store.records import get_assessment
+
+        stored, _pdf, pdf_sha = get_assessment(_store(db), assessment)
+        a = stored.assessment()
+        rs = a.identity.ruleset
+        say(f"Assessment {stored.id}")
+        say(f"Client: {stored.client_name} ({stored.client_id[:8]}), visit {stored.visit_date}")
+        say(f"Recorded {stored.recorded_at:%Y-%m-%d %H:%M} by {stored.recorded_by}; rule set {rs.name} "
+            f"{rs.version} ({rs.sha256[:12]})")
+        if stored.supersedes:
+            say(f"Corrects assessment {stored.supersedes}")
+        say("Found: " + (", ".join(dict.fromkeys(f.text for f in a.findings)) or "nothing"))
+        if a.plan.referral and a.plan.referral_detail:
+            say(f"Referral ({a.plan.referral_detail.label}): {a.plan.reason}")
+        else:
+            for block in a.plan.blocks:
+                say(f"{block.title}: " + ", ".join(e.name for e in block.exercises))
+        say(f"JSON sha256 {stored.sha256}; PDF sha256 {pdf_sha}")
+
+
+@app.command()
+def export(assessment: Annotated[str, typer.Argument(help="The assessment's id (or its first characters).")],
+           outdir: Annotated[Path, typer.Option("-o", "--output",
+                                                help="Folder for ID.json and ID.pdf.")] = Path(),
+           db: DbOpt = None, force: ForceOpt = False) -> None:
+    """Write a stored assessment's JSON and PDF exactly as they were recorded.
+
+    Example: assess export 3f2a9c1e -o exported/
+    """
+    with errors():
+        import hashlib
+
+        from assess.domain.errors import AssessError
+        from assess.files.outputs import Output, check_outputs, write_together
+        from assess.store.records import get_assessment
+
+        stored, pdf, pdf_sha = get_assessment(_store(db), assessment)
+        data = stored.document.encode("utf-8")
+        if hashlib.sha256(data).hexdigest() != stored.sha256 or hashlib.sha256(pdf).hexdigest() != pdf_sha:
+            raise AssessError(f"assessment {stored.id}: the stored bytes do not match their sha256")
+        outdir.mkdir(parents=True, exist_ok=True)
+        outputs = [Output(str(outdir / f"{stored.id}.json"), "JSON", data),
+                   Output(str(outdir / f"{stored.id}.pdf"), "PDF", pdf)]
+        check_outputs([Output(o.path, o.kind) for o in outputs], inputs=[], force=force)
+        write_together(outputs)
+        say(f"Wrote {outputs[0].path} and {outputs[1].path}")

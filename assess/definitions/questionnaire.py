@@ -1,0 +1,255 @@
+"""The questionnaire and range-of-motion battery definitions, loaded from questionnaires/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from functools import cache
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from assess.definitions.paths import data_dir
+
+ItemType = Literal["boolean", "decimal", "integer", "choice", "string", "group", "display"]
+
+
+class _Definition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnableWhen(_Definition):
+    """FHIR enableWhen: the item is asked only when another answer meets this condition."""
+
+    question: str
+    operator: Literal["=", "!=", "exists"]
+    answer: bool | int | float | str
+
+    @model_validator(mode="after")
+    def _exists_takes_a_boolean(self) -> EnableWhen:
+        if self.operator == "exists" and not isinstance(self.answer, bool):
+            raise ValueError(f"enableWhen on {self.question}: exists takes true or false")
+        return self
+
+    def holds(self, value: object) -> bool:
+        """Whether an answer `value` to `question` enables the item (repeats: any answer).
+
+        As in FHIR, a question with no answer meets only `exists: false`."""
+        answered = value is not None and value != []
+        if self.operator == "exists":
+            return answered is self.answer
+        if not answered:
+            return False
+        values = value if isinstance(value, list) else [value]
+        if self.operator == "=":
+            return any(v == self.answer for v in values)
+        return any(v != self.answer for v in values)
+
+
+class Item(_Definition):
+    """One question (or a group of questions) of the intake."""
+
+    linkId: str
+    type: ItemType
+    text: str
+    required: bool = False
+    help: str | None = None
+    answerOption: tuple[str, ...] | None = None
+    exclusiveOption: str | None = None
+    repeats: bool = False
+    maxRepeats: int | None = None
+    minValue: float | None = None
+    maxValue: float | None = None
+    maxLength: int | None = None
+    # Free text that may run over several lines (other control characters are never allowed).
+    multiline: bool = False
+    enableWhen: tuple[EnableWhen, ...] = ()
+    enableBehavior: Literal["all", "any"] = "all"
+    # The questionnaire version that added this item: a file written for an earlier version
+    # is still valid without it (the rules then report the item as not screened).
+    since: str | None = None
+    item: tuple[Item, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.type == "choice" and not self.answerOption:
+            raise ValueError(f"{self.linkId}: a choice item needs answerOption")
+        if self.exclusiveOption and self.exclusiveOption not in (self.answerOption or ()):
+            raise ValueError(f"{self.linkId}: exclusiveOption is not an answerOption")
+        if self.type == "group" and not self.item:
+            raise ValueError(f"{self.linkId}: a group needs items")
+        return self
+
+    def enabled(self, answers: dict[str, object]) -> bool:
+        """FHIR enableBehavior: every condition must hold (all), or one of them (any)."""
+        if not self.enableWhen:
+            return True
+        results = (cond.holds(answers.get(cond.question)) for cond in self.enableWhen)
+        return all(results) if self.enableBehavior == "all" else any(results)
+
+    def enable_text(self) -> str:
+        """When the item is asked, in words (for "not asked unless ...")."""
+        def one(c: EnableWhen) -> str:
+            if c.operator == "exists":
+                return f"{c.question} is {'answered' if c.answer else 'not answered'}"
+            return f"{c.question} {c.operator} {c.answer}"
+
+        joiner = " and " if self.enableBehavior == "all" else " or "
+        return joiner.join(one(c) for c in self.enableWhen)
+
+    def required_in(self, version: str) -> bool:
+        """Whether a file written for questionnaire `version` must answer this item."""
+        return self.required and (self.since is None or _version(version) >= _version(self.since))
+
+
+class DateRange(_Definition):
+    earliest: dt.date
+    daysAhead: int
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+class Questionnaire(_Definition):
+    """The intake questionnaire: id, version and its items."""
+
+    id: str
+    version: str
+    # Earlier versions whose files are still accepted: every item they had is unchanged.
+    accepts: tuple[str, ...] = ()
+    title: str
+    dateRange: DateRange
+    identifies: tuple[str, ...] = ()
+    item: tuple[Item, ...]
+
+    @property
+    def oldest(self) -> str:
+        """The version a file that names none is read as (the earliest still accepted)."""
+        return min((self.version, *self.accepts), key=_version)
+
+    @model_validator(mode="after")
+    def _unique_and_resolvable(self) -> Questionnaire:
+        ids = [i.linkId for i in self.answerable()]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate linkIds: {duplicates}")
+        for it in self.answerable():
+            for cond in it.enableWhen:
+                if cond.question not in ids:
+                    raise ValueError(f"{it.linkId}: enableWhen names unknown {cond.question!r}")
+        unknown = [i for i in self.identifies if i not in ids]
+        if unknown:
+            raise ValueError(f"identifies names unknown items: {unknown}")
+        return self
+
+    def answerable(self) -> Iterator[Item]:
+        """Items that take an answer, in the order asked: leaves and repeating groups."""
+
+        def walk(items: tuple[Item, ...]) -> Iterator[Item]:
+            for it in items:
+                if it.type == "group" and not it.repeats:
+                    yield from walk(it.item)
+                elif it.type != "display":
+                    yield it
+
+        return walk(self.item)
+
+    def sections(self) -> Iterator[tuple[Item, list[Item]]]:
+        """Top-level groups with their answerable items, for asking in order."""
+        for group in self.item:
+            if group.type == "group" and not group.repeats:
+                yield group, [i for i in self.answerable() if _within(group, i)]
+
+    def by_id(self) -> dict[str, Item]:
+        return {i.linkId: i for i in self.answerable()}
+
+
+def _within(group: Item, item: Item) -> bool:
+    return any(child is item or (child.type == "group" and _within(child, item))
+               for child in group.item)
+
+
+class RomTest(_Definition):
+    """One range-of-motion test of the battery."""
+
+    id: str
+    name: str
+    measures: str
+    position: str
+    # Ways the test can be done whose norms differ (method -> how), when there is more than one.
+    methods: dict[str, str] = Field(default_factory=dict)
+    # The short name of each method, as said in a finding ("measured prone").
+    method_labels: dict[str, str] = Field(default_factory=dict)
+    instrument: tuple[str, ...]
+    type: Literal["decimal", "boolean"]
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    sides: Literal["bilateral", "single"]
+    instructions: str
+    norms: tuple[str, ...] = Field(default=())
+    # A shorter name where space is tight (the chart); else the name without its bracket.
+    short_name: str | None = None
+    # Which way an angle is the more limited: `lower` for a range of motion, `higher` where a
+    # larger angle means less motion (the Thomas thigh angle above horizontal).
+    limited: Literal["lower", "higher"] = "lower"
+
+    @property
+    def plain_name(self) -> str:
+        """The name without its bracketed detail: "Hip extension", not "... (passive)"."""
+        return self.name.split(" (")[0]
+
+    @property
+    def chart_name(self) -> str:
+        return self.short_name or self.plain_name
+
+    @property
+    def bilateral(self) -> bool:
+        return self.sides == "bilateral"
+
+    @model_validator(mode="after")
+    def _labels(self) -> RomTest:
+        if set(self.method_labels) != set(self.methods):
+            raise ValueError(f"{self.id}: method_labels must name exactly the methods {sorted(self.methods)}")
+        return self
+
+    def method_of(self, given: str | None) -> str:
+        """The method a measurement was taken by: as recorded; `standard` for a test done one
+        way only; `unrecorded` when the test has several and none was named (then not read)."""
+        if not self.methods:
+            return "standard"
+        return given if given in self.methods else "unrecorded"
+
+
+class Battery(_Definition):
+    """The clinician's range-of-motion battery."""
+
+    id: str
+    version: str
+    accepts: tuple[str, ...] = ()
+    title: str
+    tests: tuple[RomTest, ...]
+
+    def by_id(self) -> dict[str, RomTest]:
+        return {t.id: t for t in self.tests}
+
+
+def _read(name: str) -> object:
+    path = data_dir("questionnaires") / name
+    with path.open(encoding="utf-8") as fh:
+        # libyaml's parser where present; these are our own files, parsed on every run.
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
+def questionnaire() -> Questionnaire:
+    """The intake questionnaire definition (questionnaires/intake.yaml)."""
+    return Questionnaire.model_validate(_read("intake.yaml"))
+
+
+@cache
+def battery() -> Battery:
+    """The range-of-motion battery definition (questionnaires/rom_battery.yaml)."""
+    return Battery.model_validate(_read("rom_battery.yaml"))

@@ -1,0 +1,88 @@
+"""Intake -> facts: the one place where answers, measurements and the catalogue become facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assess.definitions.knowledge import KnowledgeBase
+from assess.definitions.questionnaire import battery
+from assess.domain.assessment import Intake
+from assess.domain.results import FactKind
+
+FactSpec = tuple[FactKind, dict[str, Any]]
+
+
+def _age_at_onset(answers: dict[str, Any]) -> float | None:
+    # Years, to one decimal: the inflammatory back-pain screen asks whether the pain began
+    # before a given age, which the client is not asked directly.
+    age, weeks = answers.get("age"), answers.get("pain_onset_weeks")
+    if age is None or weeks is None:
+        return None
+    return round(float(age) - float(weeks) / 52.1775, 1)
+
+
+def _goals(answers: dict[str, Any]) -> str | None:
+    # The client's goal and PSFS activities as one text, for rules that ask what the client
+    # wants to get back to.
+    parts = [answers.get("goal_text") or ""]
+    parts += [row.get("activity", "") for row in answers.get("psfs") or [] if isinstance(row, dict)]
+    text = " / ".join(p for p in parts if p)
+    return text or None
+
+
+# Values computed from the answers, each named here and checked by knowledge_checks.
+DERIVED = {"age_at_onset": _age_at_onset, "goals": _goals}
+
+
+def intake_facts(intake: Intake) -> list[FactSpec]:
+    """Answers, derived values and measurements of a validated intake as facts."""
+    facts: list[FactSpec] = []
+    answers = intake.answers
+    for item, value in answers.items():
+        if value is None or isinstance(value, dict):
+            continue
+        if isinstance(value, list):
+            # A multiple choice is one fact per option chosen; repeating groups (the
+            # PSFS) are for people, not rules.
+            facts.extend((FactKind.ANSWER, {"item": item, "value": v}) for v in value
+                         if not isinstance(v, dict))
+        else:
+            facts.append((FactKind.ANSWER, {"item": item, "value": value}))
+    for name, compute in DERIVED.items():
+        derived = compute(answers)
+        if derived is not None:
+            facts.append((FactKind.DERIVED, {"name": name, "value": derived}))
+    tests = battery().by_id()
+    for test_id, entry in intake.measured().items():
+        sides = ("left", "right") if tests[test_id].bilateral else ("value",)
+        for side in sides:
+            value = getattr(entry, side)
+            if value is not None:
+                facts.append((FactKind.MEASURE, {"test": test_id,
+                                                 "side": "single" if side == "value" else side,
+                                                 "value": value,
+                                                 "method": tests[test_id].method_of(entry.method)}))
+    return facts
+
+
+def catalogue_facts(kb: KnowledgeBase, equipment: list[str]) -> list[FactSpec]:
+    """What the catalogue says of each exercise, what each precaution restricts or changes,
+    and what this person's equipment rules out."""
+    have = set(equipment)
+    facts: list[FactSpec] = []
+    for ex in kb.exercises.values():
+        facts.extend((FactKind.TAG, {"exercise": ex.id, "tag": t}) for t in ex.tags)
+        if ex.progression:
+            facts.append((FactKind.PROGRESSION, {"exercise": ex.id, "next": ex.progression}))
+        if ex.substitute:
+            facts.append((FactKind.SUBSTITUTE, {"exercise": ex.id, "by": ex.substitute}))
+        if ex.regression.exercise:
+            facts.append((FactKind.REGRESSION, {"exercise": ex.id, "by": ex.regression.exercise}))
+        facts.extend((FactKind.CARE, {"exercise": ex.id, "precaution": p}) for p in ex.care)
+        if ex.equipment and not have.intersection(ex.equipment):
+            needs = " or ".join(e.replace("_", " ") for e in ex.equipment)
+            facts.append((FactKind.UNAVAILABLE, {"exercise": ex.id, "needs": needs}))
+    for pid, precaution in kb.precautions.items():
+        facts.extend((FactKind.RESTRICTS, {"precaution": pid, "tag": t}) for t in precaution.excludes)
+        facts.extend((FactKind.MODIFIES, {"precaution": pid, "tag": t}) for t in precaution.modifies)
+    return facts

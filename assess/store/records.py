@@ -1,0 +1,218 @@
+"""Writing and reading the store's records. Every save is one transaction (client, visit,
+intake, assessment and PDF land together or not at all); nothing is updated or deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, and_, func, select
+
+from assess.domain.assessment import Assessment
+from assess.domain.errors import UsageError
+from assess.services.render import Rendered
+from assess.store.tables import assessments, clients, intakes, pdfs, visits
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class Saved:
+    client_id: str
+    client_name: str
+    visit_id: str
+    assessment_id: str
+    new_client: bool
+
+
+def _client_for(conn: Connection, name: str, client_id: str | None) -> tuple[str, bool]:
+    """The client an assessment belongs to: the one named by id, else the one client of that
+    name, else a new client. Two clients of one name need `--client ID`."""
+    if client_id:
+        return resolve_client(conn, client_id), False
+    found = conn.execute(select(clients.c.id).where(clients.c.name == name)).scalars().all()
+    if len(found) > 1:
+        raise UsageError(f"{len(found)} clients are named {name!r}; say which with --client ID "
+                         "(assess clients lists them)")
+    if found:
+        return found[0], False
+    return _new_id(), True
+
+
+def save_assessment(engine: Engine, a: Assessment, *, json_bytes: bytes, pdf: bytes,
+                    recorded_by: str, client_id: str | None = None) -> Saved:
+    """Store one assessment with its intake and PDF, in one transaction."""
+    now = _now()
+    stamp = {"recorded_by": recorded_by, "recorded_at": now}
+    with engine.begin() as conn:
+        cid, new = _client_for(conn, a.client.name, client_id)
+        if new:
+            conn.execute(clients.insert().values(id=cid, name=a.client.name, **stamp))
+        visit_id, intake_id, assessment_id = _new_id(), _new_id(), _new_id()
+        conn.execute(visits.insert().values(id=visit_id, client_id=cid, visit_date=a.assessed_on, **stamp))
+        intake_json = json.dumps(a.intake.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        conn.execute(intakes.insert().values(id=intake_id, visit_id=visit_id, document=intake_json,
+                                             sha256=_sha256(intake_json.encode()), **stamp))
+        ruleset = a.identity.ruleset
+        conn.execute(assessments.insert().values(
+            id=assessment_id, visit_id=visit_id, intake_id=intake_id,
+            document=json_bytes.decode("utf-8"), sha256=_sha256(json_bytes),
+            ruleset_name=ruleset.name, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
+            referral=int(a.plan.referral), **stamp))
+        conn.execute(pdfs.insert().values(id=_new_id(), assessment_id=assessment_id, content=pdf,
+                                          sha256=_sha256(pdf), **stamp))
+    return Saved(cid, a.client.name, visit_id, assessment_id, new)
+
+
+def _by_prefix(conn: Connection, table: Table, key: str, what: str) -> str:
+    column = table.c.id
+    if len(key) < 4:
+        raise UsageError(f"{what} {key!r}: give at least 4 characters of the id")
+    found = conn.execute(select(column).where(column.like(f"{key.lower()}%")).limit(2)).scalars().all()
+    if len(found) > 1:
+        raise UsageError(f"{what} {key!r} matches several; give more of the id")
+    if not found:
+        raise UsageError(f"no {what} with id {key!r}")
+    return str(found[0])
+
+
+def resolve_client(conn: Connection, key: str) -> str:
+    """A client by name (exactly, when one client has it) or by id or its first characters."""
+    named = conn.execute(select(clients.c.id).where(clients.c.name == key)).scalars().all()
+    if len(named) == 1:
+        return str(named[0])
+    if len(named) > 1:
+        raise UsageError(f"{len(named)} clients are named {key!r}; give the id (assess clients)")
+    return _by_prefix(conn, clients, key, "client")
+
+
+def resolve_assessment(conn: Connection, key: str) -> str:
+    return _by_prefix(conn, assessments, key, "assessment")
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    id: str
+    name: str
+    visits: int
+    last_visit: dt.date | None
+
+
+def list_clients(engine: Engine) -> list[ClientRow]:
+    q = (select(clients.c.id, clients.c.name, func.count(visits.c.id), func.max(visits.c.visit_date))
+         .select_from(clients.outerjoin(visits, visits.c.client_id == clients.c.id))
+         .group_by(clients.c.id, clients.c.name).order_by(clients.c.name, clients.c.id))
+    with engine.connect() as conn:
+        return [ClientRow(r[0], r[1], r[2], r[3]) for r in conn.execute(q)]
+
+
+@dataclass(frozen=True)
+class StoredAssessment:
+    id: str
+    client_id: str
+    client_name: str
+    visit_date: dt.date
+    recorded_at: dt.datetime
+    recorded_by: str
+    document: str
+    sha256: str
+    supersedes: str | None
+
+    def assessment(self) -> Assessment:
+        return Assessment.model_validate_json(self.document)
+
+
+def _current() -> ColumnElement[bool]:
+    """Assessments that no later version supersedes."""
+    newer = assessments.alias("newer")
+    return ~select(newer.c.id).where(newer.c.supersedes == assessments.c.id).exists()
+
+
+def _stored_query() -> Select[Any]:
+    return (select(assessments.c.id, visits.c.client_id, clients.c.name, visits.c.visit_date,
+                   assessments.c.recorded_at, assessments.c.recorded_by, assessments.c.document,
+                   assessments.c.sha256, assessments.c.supersedes)
+            .join(visits, visits.c.id == assessments.c.visit_id)
+            .join(clients, clients.c.id == visits.c.client_id))
+
+
+def history(engine: Engine, client_key: str) -> tuple[str, list[StoredAssessment]]:
+    """A client's current assessments, oldest visit first."""
+    with engine.connect() as conn:
+        cid = resolve_client(conn, client_key)
+        q = _stored_query().where(and_(visits.c.client_id == cid, _current()))
+        rows = conn.execute(q.order_by(visits.c.visit_date, assessments.c.recorded_at)).all()
+        name = conn.execute(select(clients.c.name).where(clients.c.id == cid)).scalar_one()
+    return name, [StoredAssessment(*r) for r in rows]
+
+
+def get_assessment(engine: Engine, key: str) -> tuple[StoredAssessment, bytes, str]:
+    """One assessment with its PDF bytes and the PDF's recorded sha256."""
+    with engine.connect() as conn:
+        aid = resolve_assessment(conn, key)
+        row = conn.execute(_stored_query().where(assessments.c.id == aid)).one()
+        pdf = conn.execute(select(pdfs.c.content, pdfs.c.sha256).where(pdfs.c.assessment_id == aid)
+                           .order_by(pdfs.c.recorded_at.desc())).first()
+    if pdf is None:
+        raise UsageError(f"assessment {aid} has no PDF in the store")
+    return StoredAssessment(*row), bytes(pdf[0]), str(pdf[1])
+
+
+def stored_intakes(engine: Engine, *, client: str | None = None, since: dt.date | None = None,
+                   until: dt.date | None = None, batch: int = 200) -> Iterator[tuple[str, str, str]]:
+    """(assessment id, intake JSON, assessment JSON) of every current assessment, streamed in
+    batches so that memory stays flat however large the store."""
+    with engine.connect() as conn:
+        cid = resolve_client(conn, client) if client else None
+    q = (select(assessments.c.id, intakes.c.document, assessments.c.document)
+         .join(intakes, intakes.c.id == assessments.c.intake_id)
+         .join(visits, visits.c.id == assessments.c.visit_id)
+         .where(_current()))
+    if cid:
+        q = q.where(visits.c.client_id == cid)
+    if since:
+        q = q.where(visits.c.visit_date >= since)
+    if until:
+        q = q.where(visits.c.visit_date <= until)
+    last = ""
+    while True:
+        with engine.connect() as conn:
+            page = q.where(assessments.c.id > last).order_by(assessments.c.id).limit(batch)
+            rows = conn.execute(page).all()
+        if not rows:
+            return
+        yield from ((r[0], r[1], r[2]) for r in rows)
+        last = rows[-1][0]
+
+
+def recorder(given: str | None, clinician: str | None = None) -> str:
+    """Who a stored record is by: as given (--by), the intake's clinician, $ASSESS_USER, or
+    the login name."""
+    import getpass
+    import os
+
+    return given or clinician or os.environ.get("ASSESS_USER") or getpass.getuser()
+
+
+def keep_rendered(url: str, by: str | None, done: Rendered, client_id: str | None = None) -> str:
+    """Save what `assess run` or a batch worker rendered; the words say where it went."""
+    from assess.store.database import open_store
+
+    saved = save_assessment(open_store(url), done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
+                            recorded_by=recorder(by, done.assessment.clinician), client_id=client_id)
+    return f"saved as assessment {saved.assessment_id[:8]}" + (" (new client)" if saved.new_client else "")

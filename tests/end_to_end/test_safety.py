@@ -1,0 +1,152 @@
+"""Safety invariants over random valid intakes (hypothesis), each checked with its own oracle.
+
+The oracle (tests/oracle.py) reads the raw answers directly, not the engine's findings, so a
+rule that failed to fire cannot hide itself. `safety_violations` is shared with the bench,
+which runs it over 10,000 intakes and prints the count (it must be 0).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from conftest import NOW
+from golden import client_exercises
+from hypothesis import event, given, settings
+from markupsafe import escape
+from oracle import forbidden_tags, red_flag, sign_off_expected, unscreened
+from strategies import intakes
+
+from assess.definitions.knowledge import load_knowledge
+from assess.domain.assessment import Assessment
+from assess.rendering.report import render_html
+from assess.services.pipeline import assess_intake
+
+KB = load_knowledge()
+# CI explores a few hundred intakes for the safety invariants; the long profile goes deeper.
+SAFETY_EXAMPLES = max(300, settings().max_examples)
+
+
+def safety_violations(doc: dict[str, Any], a: Assessment) -> list[str]:
+    """Every way this assessment breaks a safety invariant; [] when it keeps them all."""
+    answers = doc["answers"]
+    out: list[str] = []
+    readable = client_exercises(a)
+
+    # A red flag always means a referral and no exercise at all.
+    if a.plan.referral is not red_flag(answers):
+        out.append(f"referral {a.plan.referral} but red flag {red_flag(answers)}")
+    if a.plan.referral:
+        if readable or a.plan.blocks or a.plan.deferred or a.plan.left_out:
+            out.append("a referral with exercises")
+        return out
+
+    # No exercise a client reads carries a tag that an applicable screen rules out.
+    for screen, tags in forbidden_tags(doc).items():
+        bad = sorted(e for e in readable if tags & set(KB.exercises[e].tags))
+        if bad:
+            carried = sorted(tags & {t for e in bad for t in KB.exercises[e].tags})
+            out.append(f"{screen}: {bad} carry {carried}")
+    # What the client is told to leave out is never also given.
+    both = {x.id for x in a.plan.left_out} & readable
+    if both:
+        out.append(f"left out and given: {sorted(both)}")
+    # A screen that needs a clinician makes the plan need one; a missing screen is reported.
+    if sign_off_expected(doc) and not a.plan.clinician_review.required:
+        out.append(f"no review after {sign_off_expected(doc)}")
+    reported = {r.id for r in a.plan.clinician_review.reasons if r.kind == "not_screened"}
+    if unscreened(doc) and not reported:
+        out.append(f"{unscreened(doc)} missing but not reported as not screened")
+    # A straight leg raise that brings on leg pain is never read as hamstring length.
+    slr = (doc.get("measurements") or {}).get("slr_reproduces_leg_pain") or {}
+    for side in ("left", "right"):
+        read_as_hamstrings = any(f.id == "hamstring_restriction" and f.side == side for f in a.findings)
+        if slr.get(side) is True and read_as_hamstrings:
+            out.append(f"straight leg raise read as hamstring length on the {side} despite leg pain")
+    # Nothing that needs equipment the person does not have.
+    have = set(answers["equipment"])
+    for ex_id in readable - {e.regression_id for b in a.plan.blocks for e in b.exercises}:
+        needs = KB.exercises[ex_id].equipment
+        if needs and not have & set(needs):
+            out.append(f"{ex_id} needs {needs}, has {sorted(have)}")
+    # No exercise twice in one plan, and the session cap holds.
+    ids = a.plan.exercise_ids()
+    if len(ids) != len(set(ids)):
+        out.append(f"an exercise twice: {ids}")
+    # The cap follows the dose level, and the dose level follows irritability.
+    level = KB.plan.dose_levels.level(a.plan.dose_level)
+    if len(ids) > level.max_exercises:
+        out.append(f"{len(ids)} exercises, cap {level.max_exercises} at dose {a.plan.dose_level}")
+    if a.plan.session_minutes > level.max_minutes:
+        out.append(f"{a.plan.session_minutes} minutes, cap {level.max_minutes}")
+    worst = max(answers.get("pain_now", 0), answers.get("pain_worst", 0))
+    high = KB.norms["irritability_high_pain"].at_least or 0
+    if not a.plan.referral and a.plan.exercise_ids() and worst >= high and a.plan.dose_level != "high":
+        out.append(f"pain {worst}/10 dosed {a.plan.dose_level}")
+    return out
+
+
+# What the client is told NOT to do: the "left out" list and "(instead of ...)" notes.
+_NOT_TO_DO = re.compile(r'<ul class="small left-out">.*?</ul>|<span class="instead-of">.*?</span>', re.S)
+
+
+def client_text_violations(a: Assessment) -> list[str]:
+    """Names of excluded exercises anywhere in the client's pages, outside what they are told
+    not to do (the clinician appendix is left out of this rendering)."""
+    text = _NOT_TO_DO.sub("", render_html(a, with_audit=False))
+    excluded = {w.exercise for w in a.audit.why_not if w.kind == "safety"}
+    return [f"{KB.exercises[e].name!r} is in the client's text" for e in sorted(excluded)
+            if str(escape(KB.exercises[e].name)) in text]
+
+
+@settings(max_examples=SAFETY_EXAMPLES)
+@given(intakes())
+def test_safety_invariants(doc: dict[str, Any]) -> None:
+    a = assess_intake(doc, now=NOW)
+    event("referral" if a.plan.referral else f"{len(a.precautions)} precautions")
+    for screen in forbidden_tags(doc):
+        event(f"screen {screen}")
+    assert safety_violations(doc, a) + client_text_violations(a) == []
+
+
+@given(intakes())
+def test_runs_are_deterministic_and_every_plan_renders(doc: dict[str, Any]) -> None:
+    first = assess_intake(doc, now=NOW)
+    second = assess_intake(doc, now=NOW)
+    assert first.to_json() == second.to_json()
+    html = render_html(first)
+    assert html.startswith("<!DOCTYPE html>") and escape(first.client.name) in html
+    for block in first.plan.blocks:
+        for e in block.exercises:
+            assert e.rules, f"{e.id} has no rule behind it"
+
+
+@given(intakes())
+def test_pelvic_tilt_alone_never_marks_overextension(doc: dict[str, Any]) -> None:
+    """Anterior tilt counts only with rib flare, a back that lifts, or pain leaning back."""
+    m = doc.get("measurements") or {}
+    second_sign = (
+        (m.get("rib_flare") or {}).get("value") is True
+        or (m.get("low_back_flat_crunch") or {}).get("value") is False
+        or "leaning_back" in doc["answers"].get("provokers", [])
+    )
+    a = assess_intake(doc, now=NOW)
+    if not second_sign:
+        assert "lumbar_overextension" not in {p.id for p in a.patterns}
+
+
+@settings(max_examples=4)
+@given(intakes())
+def test_random_plans_render_to_pdf(doc: dict[str, Any]) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from assess.rendering.report import render_pdf
+
+    a = assess_intake(doc, now=NOW)
+    reader = PdfReader(io.BytesIO(render_pdf(a)))
+    # pypdf returns some fallback-font runs as UTF-16 with NUL bytes (poppler reads them
+    # cleanly); the NULs are an artefact of extraction, not of the PDF.
+    text = " ".join(page.extract_text() or "" for page in reader.pages).replace("\x00", "")
+    assert ("Referral letter" if a.plan.referral else "Your hip and back plan") in text

@@ -1,0 +1,118 @@
+"""The store on SQLite and PostgreSQL alike: what is saved reads back byte for byte, the
+database itself refuses to change or remove a record, and the schema the migrations build is
+the schema the code reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+import pytest
+from conftest import NOW, ROOT
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from assess.domain.errors import UsageError
+from assess.services.render import Rendered, assess_and_render
+from assess.store.database import open_store
+from assess.store.records import (
+    get_assessment,
+    history,
+    list_clients,
+    save_assessment,
+    stored_intakes,
+)
+from assess.store.tables import APPEND_ONLY, metadata
+
+EXAMPLE = ROOT / "examples" / "deadlift_lockout.yaml"
+
+
+@pytest.fixture(scope="module")
+def rendered() -> Rendered:
+    return assess_and_render(EXAMPLE, now=NOW)
+
+
+def _save(engine: Engine, done: Rendered, **kw: Any) -> Any:
+    return save_assessment(engine, done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
+                           recorded_by="tester", **kw)
+
+
+def test_what_is_saved_reads_back_byte_for_byte(store_url: str, rendered: Rendered) -> None:
+    engine = open_store(store_url)
+    saved = _save(engine, rendered)
+    stored, pdf, pdf_sha = get_assessment(engine, saved.assessment_id[:8])
+    assert stored.document.encode() == rendered.json_bytes and pdf == rendered.pdf
+    assert pdf_sha == hashlib.sha256(rendered.pdf).hexdigest()
+    assert stored.assessment() == rendered.assessment
+    assert stored.client_name == "Sam Carter" and stored.recorded_by == "tester"
+
+
+def test_a_second_visit_joins_the_same_client(store_url: str, rendered: Rendered) -> None:
+    engine = open_store(store_url)
+    first, second = _save(engine, rendered), _save(engine, rendered)
+    assert first.new_client and not second.new_client and first.client_id == second.client_id
+    [row] = list_clients(engine)
+    assert (row.name, row.visits, row.last_visit) == ("Sam Carter", 2, dt.date(2026, 11, 20))
+    name, visits = history(engine, "Sam Carter")
+    assert name == "Sam Carter" and [v.id for v in visits] == [first.assessment_id, second.assessment_id]
+
+
+def test_two_clients_of_one_name_must_be_told_apart(store_url: str, rendered: Rendered) -> None:
+    engine = open_store(store_url)
+    first = _save(engine, rendered)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO clients (id, name, recorded_by, recorded_at) "
+                          "VALUES ('00000000-0000-4000-8000-000000000000', 'Sam Carter', 'x', :t)"),
+                     {"t": dt.datetime.now(dt.UTC)})
+    with pytest.raises(UsageError, match="--client"):
+        _save(engine, rendered)
+    with pytest.raises(UsageError, match="give the id"):
+        history(engine, "Sam Carter")
+    again = _save(engine, rendered, client_id=first.client_id[:8])
+    assert again.client_id == first.client_id
+
+
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_the_database_refuses_to_change_or_remove_a_record(store_url: str, rendered: Rendered,
+                                                           table: str) -> None:
+    engine = open_store(store_url)
+    _save(engine, rendered)
+    for statement in (f"UPDATE {table} SET recorded_by = 'someone else'", f"DELETE FROM {table}"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {table} CASCADE"))
+    with engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1
+
+
+def test_the_migrations_build_the_schema_the_code_reads(store_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = open_store(store_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_the_store_streams_every_current_assessment_in_pages(store_url: str, rendered: Rendered) -> None:
+    engine = open_store(store_url)
+    ids = {_save(engine, rendered).assessment_id for _ in range(5)}
+    streamed = list(stored_intakes(engine, batch=2))
+    assert {s[0] for s in streamed} == ids and len(streamed) == 5
+    assert all(json.loads(intake)["answers"]["name"] == "Sam Carter" for _, intake, _ in streamed)
+    assert list(stored_intakes(engine, since=dt.date(2027, 1, 1))) == []
+
+
+def test_a_wrong_url_is_a_usage_error() -> None:
+    from assess.store.database import resolve_url
+
+    with pytest.raises(UsageError, match="not supported"):
+        resolve_url("mysql://x@y/z")
+    with pytest.raises(UsageError, match="not a database URL"):
+        resolve_url("::nonsense::")
+    assert resolve_url("postgresql://u@h/db").startswith("postgresql+psycopg://")
