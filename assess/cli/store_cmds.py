@@ -1,13 +1,14 @@
-"""The store's commands: `assess clients`, `history`, `show` and `export`."""
+"""The store's commands: `assess clients`, `history`, `show`, `export` and `impact`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assess.cli.common import DbOpt, ForceOpt, app, errors, out, say
+from assess.cli.common import DbOpt, ForceOpt, app, err, errors, out, say
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -139,3 +140,88 @@ def export(assessment: Annotated[str, typer.Argument(help="The assessment's id (
         check_outputs([Output(o.path, o.kind) for o in outputs], inputs=[], force=force)
         write_together(outputs)
         say(f"Wrote {outputs[0].path} and {outputs[1].path}")
+
+
+@app.command()
+def impact(
+    rules: Annotated[Path, typer.Option("--rules", help="Folder of the candidate rule set (like rules/).")],
+    db: DbOpt = None,
+    client: Annotated[str | None, typer.Option("--client", help="Only this client (name or id).",
+                                               show_default=False)] = None,
+    since: Annotated[dt.datetime | None, typer.Option("--since", formats=["%Y-%m-%d"],
+                                                      help="Only visits on or after this date.")] = None,
+    until: Annotated[dt.datetime | None, typer.Option("--until", formats=["%Y-%m-%d"],
+                                                      help="Only visits on or before this date.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 2,
+    json_path: Annotated[str | None, typer.Option("--json", help="Also write the impact as JSON here "
+                                                  "(- for standard output).", show_default=False)] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Which stored plans would change under a candidate rule set, and how.
+
+    Example: assess impact --rules ../rules-next/ --since 2026-01-01 --json impact.json
+
+    Every current assessment in the store (or those of --client, --since, --until) is
+    assessed again from its intake on the candidate rules; no PDF is rendered and nothing is
+    written to the store. Referrals that would be lost are listed first. Exit codes: 0 no
+    referral lost; 3 at least one referral would be lost; 2 invalid input (a broken candidate
+    rule set is named); 1 an internal fault.
+    """
+    with errors():
+        import json
+
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.table import Table
+
+        from assess.definitions.knowledge import load_knowledge
+        from assess.domain.errors import KnowledgeBaseError, UsageError
+        from assess.files.outputs import Output, check_outputs, write_together
+        from assess.services.impact import Change, report, run_impact
+        from assess.store.records import count_stored, stored_intakes
+
+        if json_path:
+            check_outputs([Output(json_path, "JSON")], inputs=[], force=force)
+        try:
+            load_knowledge(rules)  # the candidate is the user's input: a broken one is named, exit 2
+        except KnowledgeBaseError as exc:
+            raise UsageError(f"--rules {rules}: {exc}") from None
+        engine = _store(db)
+        first, last = (since.date() if since else None), (until.date() if until else None)
+        total = count_stored(engine, client=client, since=first, until=last)
+        changes: list[Change] = []
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True) as progress:
+            task = progress.add_task("re-assessing", total=total)
+            stream = stored_intakes(engine, client=client, since=first, until=last)
+            for change in run_impact(stream, rules, jobs=jobs,
+                                     on_done=lambda _c: progress.advance(task)):
+                if change.changed:  # only the changes are kept: memory follows them, not the store
+                    changes.append(change)
+        result = report(changes, total, rules)
+        if json_path:
+            write_together([Output(json_path, "JSON", (json.dumps(result, indent=2) + "\n").encode())])
+        if json_path != "-":
+            _impact_table(result, Table)
+        if result["referrals_lost"]:
+            raise typer.Exit(3)
+
+
+def _impact_table(result: dict[str, Any], table_cls: Any) -> None:
+    say(f"{result['changed']} of {result['assessments']} stored plan(s) would change: "
+        f"{result['referrals_lost']} referral(s) lost, {result['referrals_gained']} gained.")
+    if not result["changes"]:
+        return
+    table = table_cls("assessment", "client", "visit", "change", "rules")
+    for c in result["changes"]:
+        if c["error"]:
+            what, rules = f"cannot be assessed: {c['error']}", ""
+        elif c["referral_lost"]:
+            what, rules = "REFERRAL LOST", ", ".join(c["referral_rules"])
+        elif c["referral_gained"]:
+            what, rules = "referral gained", ", ".join(c["referral_rules"])
+        else:
+            parts = [f"+ {e}" for e in c["added"]] + [f"- {e}" for e in c["removed"]]
+            what = "\n".join(parts)
+            rules = "\n".join(", ".join(r) for r in [*c["added"].values(), *c["removed"].values()])
+        table.add_row(c["assessment"][:8], c["client"], c["visit"], what, rules)
+    out.print(table)

@@ -173,22 +173,34 @@ def get_assessment(engine: Engine, key: str) -> tuple[StoredAssessment, bytes, s
     return StoredAssessment(*row), bytes(pdf[0]), str(pdf[1])
 
 
-def stored_intakes(engine: Engine, *, client: str | None = None, since: dt.date | None = None,
-                   until: dt.date | None = None, batch: int = 200) -> Iterator[tuple[str, str, str]]:
-    """(assessment id, intake JSON, assessment JSON) of every current assessment, streamed in
-    batches so that memory stays flat however large the store."""
+def _window(engine: Engine, q: Select[Any], client: str | None, since: dt.date | None,
+            until: dt.date | None) -> Select[Any]:
+    """Current assessments only, of one client and between two visit dates when asked."""
     with engine.connect() as conn:
         cid = resolve_client(conn, client) if client else None
-    q = (select(assessments.c.id, intakes.c.document, assessments.c.document)
-         .join(intakes, intakes.c.id == assessments.c.intake_id)
-         .join(visits, visits.c.id == assessments.c.visit_id)
-         .where(_current()))
+    q = q.join(visits, visits.c.id == assessments.c.visit_id).where(_current())
     if cid:
         q = q.where(visits.c.client_id == cid)
     if since:
         q = q.where(visits.c.visit_date >= since)
     if until:
         q = q.where(visits.c.visit_date <= until)
+    return q
+
+
+def count_stored(engine: Engine, *, client: str | None = None, since: dt.date | None = None,
+                 until: dt.date | None = None) -> int:
+    q = _window(engine, select(func.count()).select_from(assessments), client, since, until)
+    with engine.connect() as conn:
+        return int(conn.execute(q).scalar_one())
+
+
+def stored_intakes(engine: Engine, *, client: str | None = None, since: dt.date | None = None,
+                   until: dt.date | None = None, batch: int = 200) -> Iterator[tuple[str, str, str]]:
+    """(assessment id, intake JSON, assessment JSON) of every current assessment, streamed in
+    pages by id so that memory stays flat however large the store."""
+    q = _window(engine, select(assessments.c.id, intakes.c.document, assessments.c.document)
+                .join(intakes, intakes.c.id == assessments.c.intake_id), client, since, until)
     last = ""
     while True:
         with engine.connect() as conn:

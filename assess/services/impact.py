@@ -1,0 +1,132 @@
+"""Rule-change impact: every stored assessment (or a filter) re-run on a candidate rule set,
+and how each plan would change - exercises added or removed, referrals gained or lost - with
+the rules responsible. Streams from the store, assesses in worker processes, renders no PDF
+and writes nothing to the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assess.domain.assessment import Assessment
+
+# A fixed clock for re-runs: the plan is compared, not when it was made.
+_NOW = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one stored assessment's plan would change under the candidate rules."""
+
+    assessment: str
+    client: str
+    visit: str
+    referral_lost: bool = False
+    referral_gained: bool = False
+    added: dict[str, list[str]] = field(default_factory=dict)  # exercise -> rules now prescribing it
+    removed: dict[str, list[str]] = field(default_factory=dict)  # exercise -> rules that had / now exclude
+    referral_rules: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.referral_lost or self.referral_gained or self.added or self.removed or self.error)
+
+
+def _exercise_rules(a: Assessment) -> dict[str, list[str]]:
+    return {e.id: list(e.rules) for b in a.plan.blocks for e in b.exercises}
+
+
+def _referral_rules(a: Assessment) -> list[str]:
+    detail = a.plan.referral_detail
+    return sorted({r.rule for r in detail.reasons}) if detail else []
+
+
+def compare(aid: str, old: Assessment, new: Assessment) -> Change:
+    """The difference between a stored plan and the candidate rules' plan for the same intake."""
+    before, after = _exercise_rules(old), _exercise_rules(new)
+    why_not = {w.exercise: list(w.rules) for w in new.audit.why_not}
+    removed = {e: sorted(set(rules) | set(why_not.get(e, [])))
+               for e, rules in before.items() if e not in after}
+    added = {e: rules for e, rules in after.items() if e not in before}
+    lost, gained = old.plan.referral and not new.plan.referral, new.plan.referral and not old.plan.referral
+    rules = _referral_rules(old) if lost else _referral_rules(new) if gained else []
+    return Change(aid, old.client.name, str(old.assessed_on), referral_lost=lost, referral_gained=gained,
+                  added=added, removed=removed, referral_rules=rules)
+
+
+_engine: Any = None
+
+
+def _init(rules: str) -> None:
+    global _engine
+    from assess.definitions.knowledge import load_knowledge
+    from assess.inference.engine import build_engine
+
+    _engine = build_engine(load_knowledge(Path(rules)))
+
+
+def _one(item: tuple[str, str, str]) -> Change:
+    from assess.services.pipeline import assess_intake
+
+    aid, intake_json, assessment_json = item
+    old = Assessment.model_validate_json(assessment_json)
+    try:
+        new = assess_intake(json.loads(intake_json), source=f"assessment {aid}", now=_NOW, engine=_engine)
+    except Exception as exc:  # an intake the candidate rules cannot read is itself an impact
+        return Change(aid, old.client.name, str(old.assessed_on), error=f"{type(exc).__name__}: {exc}")
+    return compare(aid, old, new)
+
+
+def run_impact(items: Iterable[tuple[str, str, str]], rules: Path, *, jobs: int = 1,
+               on_done: Callable[[Change], None] | None = None) -> Iterator[Change]:
+    """Re-run each (assessment id, intake JSON, assessment JSON) on the rules in `rules`.
+    At most a few items per worker are in flight, so memory does not grow with the store."""
+    _init(str(rules))  # a broken candidate rule set fails here, before any worker starts
+    if jobs <= 1:
+        for item in items:
+            change = _one(item)
+            if on_done:
+                on_done(change)
+            yield change
+        return
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    window: deque[Future[Change]] = deque()
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(str(rules),)) as pool:
+        for item in items:
+            window.append(pool.submit(_one, item))
+            if len(window) >= jobs * 4:
+                change = window.popleft().result()
+                if on_done:
+                    on_done(change)
+                yield change
+        while window:
+            change = window.popleft().result()
+            if on_done:
+                on_done(change)
+            yield change
+
+
+def report(changes: list[Change], total: int, rules: Path) -> dict[str, Any]:
+    """The impact as JSON: referrals lost first, then gained, then other changes."""
+    def order(c: Change) -> tuple[int, str, str]:
+        rank = 0 if c.referral_lost else 1 if c.referral_gained else 2 if c.error else 3
+        return (rank, c.visit, c.assessment)
+
+    changed = sorted((c for c in changes if c.changed), key=order)
+    return {
+        "candidate_rules": str(rules),
+        "assessments": total,
+        "changed": len(changed),
+        "referrals_lost": sum(c.referral_lost for c in changed),
+        "referrals_gained": sum(c.referral_gained for c in changed),
+        "changes": [{k: v for k, v in asdict(c).items()} for c in changed],
+    }

@@ -1,0 +1,90 @@
+"""The store's benchmark, as a user meets it (whole `assess` processes):
+
+    uv run python bench/store.py            # 10,000 stored assessments (populating takes a few minutes)
+    uv run python bench/store.py 2000       # a smaller store
+
+Prints `impact` assessments per second per worker with 1 and 2 workers (no PDF), the speed-up
+of 2 workers over 1, peak memory at half and at the full store size (flat = the stream does
+not hold the store), and what `--save` adds to a plain `assess run`.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def populate(url: str, n: int) -> None:
+    """n stored assessments: each example assessed once, then saved under many client names
+    (saving is cheap; re-assessing them is what `impact` pays for)."""
+    sys.path.insert(0, str(ROOT))
+    import yaml
+
+    from assess.services.pipeline import assess_intake
+    from assess.store.database import open_store
+    from assess.store.records import save_assessment
+
+    engine = open_store(url)
+    done = 0
+    while done < n:
+        for path in EXAMPLES:
+            if done >= n:
+                break
+            doc = yaml.safe_load(path.read_text())
+            doc["answers"]["name"] = f"Client {done:05d}"
+            a = assess_intake(doc)
+            save_assessment(engine, a, json_bytes=a.to_json().encode(), pdf=b"%PDF-1.7\n%%EOF",
+                            recorded_by="bench")
+            done += 1
+
+
+def whole(args: list[str]) -> tuple[float, int]:
+    """Seconds and peak resident memory (MiB, the largest process) of one `assess` run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "assess.cli", *args], check=False, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    took = time.perf_counter() - start
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return took, peak // 1024
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    with tempfile.TemporaryDirectory() as tmp:
+        half, full = f"sqlite:///{tmp}/half.db", f"sqlite:///{tmp}/full.db"
+        start = time.perf_counter()
+        populate(half, n // 2)
+        populate(full, n)
+        print(f"populated {n // 2:,} and {n:,} stored assessments in {time.perf_counter() - start:.0f} s")
+        rules = str(ROOT / "rules")
+        one, peak_one = whole(["impact", "--rules", rules, "--db", full, "--jobs", "1"])
+        two, _ = whole(["impact", "--rules", rules, "--db", full, "--jobs", "2"])
+        _, peak_half = whole(["impact", "--rules", rules, "--db", half, "--jobs", "1"])
+        print(f"impact, 1 worker:  {n / one:7.1f} assessments/s per worker ({one:.1f} s for {n:,})")
+        print(f"impact, 2 workers: {n / two / 2:7.1f} assessments/s per worker ({two:.1f} s); "
+              f"2 workers vs 1: {one / two:.2f}x")
+        print(f"peak memory, 1 worker: {peak_half} MiB at {n // 2:,} stored, {peak_one} MiB at {n:,} "
+              f"({peak_one / peak_half:.2f}x for 2x the store)")
+        example = str(ROOT / "examples" / "deadlift_lockout.yaml")
+        plain, saved = [], []
+        for i in range(5):  # interleaved, so that both meet the same machine
+            plain.append(whole(["run", example, "-o", f"{tmp}/p{i}.pdf"])[0])
+            saved.append(whole(["run", example, "-o", f"{tmp}/s{i}.pdf", "--save", "--db", full])[0])
+        p, s = statistics.median(plain), statistics.median(saved)
+        print(f"assess run: {p:.2f} s; with --save into the {n:,}-assessment store: {s:.2f} s "
+              f"(+{(s - p) * 1000:.0f} ms, {s / p:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
