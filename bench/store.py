@@ -24,27 +24,18 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
 def populate(url: str, n: int) -> None:
-    """n stored assessments: each example assessed once, then saved under many client names
-    (saving is cheap; re-assessing them is what `impact` pays for)."""
-    sys.path.insert(0, str(ROOT))
-    import yaml
-
-    from assess.services.pipeline import assess_intake
+    """n stored assessments: each example assessed once and saved again and again, as visits
+    of its client (saving is cheap; re-assessing every one is what `impact` pays for)."""
+    from assess.services.pipeline import assess_file
     from assess.store.database import open_store
     from assess.store.records import save_assessment
 
     engine = open_store(url)
-    done = 0
-    while done < n:
-        for path in EXAMPLES:
-            if done >= n:
-                break
-            doc = yaml.safe_load(path.read_text())
-            doc["answers"]["name"] = f"Client {done:05d}"
-            a = assess_intake(doc)
-            save_assessment(engine, a, json_bytes=a.to_json().encode(), pdf=b"%PDF-1.7\n%%EOF",
-                            recorded_by="bench")
-            done += 1
+    made = [assess_file(path) for path in EXAMPLES]
+    for i in range(n):
+        a = made[i % len(made)]
+        save_assessment(engine, a, json_bytes=a.to_json().encode(), pdf=b"%PDF-1.7\n%%EOF",
+                        recorded_by="bench")
 
 
 def whole(args: list[str]) -> tuple[float, int]:

@@ -13,6 +13,8 @@ from assess.cli.common import DbOpt, ForceOpt, app, err, errors, out, say
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from assess.domain.assessment import Assessment
+
 
 def _store(db: str | None) -> Engine:
     from assess.store.database import open_store, resolve_url
@@ -41,20 +43,18 @@ def clients(db: DbOpt = None) -> None:
         out.print(table)
 
 
-def _measures(a: object) -> str:
+def _measures(a: Assessment) -> str:
+    """The first measured angles, as the history table shows them."""
     from assess.definitions.questionnaire import battery
-    from assess.domain.assessment import Assessment
 
-    assert isinstance(a, Assessment)
     parts = []
+    measured = a.intake.measured()
     for test in battery().tests:
-        m = a.intake.measured().get(test.id)
+        m = measured.get(test.id)
         if m is None or test.type != "decimal":
             continue
-        sides = [f"L {m.left:g}" if isinstance(m.left, float) else "", f"R {m.right:g}"
-                 if isinstance(m.right, float) else ""] if test.bilateral else \
-            [f"{m.value:g}" if isinstance(m.value, float) else ""]
-        shown = " ".join(s for s in sides if s)
+        sides = (("L ", m.left), ("R ", m.right)) if test.bilateral else (("", m.value),)
+        shown = " ".join(f"{label}{value:g}" for label, value in sides if isinstance(value, float))
         if shown:
             parts.append(f"{test.chart_name} {shown}")
     return "; ".join(parts[:3]) + (f"; +{len(parts) - 3} more" if len(parts) > 3 else "")

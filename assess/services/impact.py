@@ -91,28 +91,23 @@ def run_impact(items: Iterable[tuple[str, str, str]], rules: Path, *, jobs: int 
     """Re-run each (assessment id, intake JSON, assessment JSON) on the rules in `rules`.
     At most a few items per worker are in flight, so memory does not grow with the store."""
     _init(str(rules))  # a broken candidate rule set fails here, before any worker starts
-    if jobs <= 1:
-        for item in items:
-            change = _one(item)
-            if on_done:
-                on_done(change)
-            yield change
-        return
+    for change in (map(_one, items) if jobs <= 1 else _in_workers(items, rules, jobs)):
+        if on_done:
+            on_done(change)
+        yield change
+
+
+def _in_workers(items: Iterable[tuple[str, str, str]], rules: Path, jobs: int) -> Iterator[Change]:
+    """Results in input order, with at most 4 items per worker in flight."""
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     window: deque[Future[Change]] = deque()
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(str(rules),)) as pool:
         for item in items:
             window.append(pool.submit(_one, item))
             if len(window) >= jobs * 4:
-                change = window.popleft().result()
-                if on_done:
-                    on_done(change)
-                yield change
+                yield window.popleft().result()
         while window:
-            change = window.popleft().result()
-            if on_done:
-                on_done(change)
-            yield change
+            yield window.popleft().result()
 
 
 def report(changes: list[Change], total: int, rules: Path) -> dict[str, Any]:
@@ -128,5 +123,5 @@ def report(changes: list[Change], total: int, rules: Path) -> dict[str, Any]:
         "changed": len(changed),
         "referrals_lost": sum(c.referral_lost for c in changed),
         "referrals_gained": sum(c.referral_gained for c in changed),
-        "changes": [{k: v for k, v in asdict(c).items()} for c in changed],
+        "changes": [asdict(c) for c in changed],
     }

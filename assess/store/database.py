@@ -60,15 +60,21 @@ def open_store(url: str) -> Engine:
 @cache
 def _open(url: str, pid: int) -> Engine:
     parsed = make_url(url)
+    shown = parsed.render_as_string()
     if parsed.drivername == "sqlite" and parsed.database:
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--db: cannot open {shown}: its folder cannot be made "
+                             f"({exc.strerror})") from None
     engine = create_engine(url, pool_pre_ping=True)
     if parsed.drivername == "sqlite":
         event.listen(engine, "connect", _sqlite_settings)
     try:
         _upgrade(engine)
     except OperationalError as exc:
-        raise UsageError(f"--db: cannot open {parsed.render_as_string()}: {exc.orig}") from None
+        # The driver's message spans lines; one line reads better after "error:".
+        raise UsageError(f"--db: cannot open {shown}: {' '.join(str(exc.orig).split())}") from None
     return engine
 
 

@@ -83,7 +83,9 @@ def _by_prefix(conn: Connection, table: Table, key: str, what: str) -> str:
     column = table.c.id
     if len(key) < 4:
         raise UsageError(f"{what} {key!r}: give at least 4 characters of the id")
-    found = conn.execute(select(column).where(column.like(f"{key.lower()}%")).limit(2)).scalars().all()
+    # autoescape: a % or _ typed by the user is a character, not a wildcard.
+    found = conn.execute(select(column).where(column.startswith(key.lower(), autoescape=True))
+                         .limit(2)).scalars().all()
     if len(found) > 1:
         raise UsageError(f"{what} {key!r} matches several; give more of the id")
     if not found:

@@ -36,6 +36,8 @@ def test_run_save_then_clients_history_show_export(store_url: str, tmp_path: Pat
     assert hist.exit_code == 0 and "2026-11-20" in hist.output and "3 / 6" in hist.output
     with create_engine(store_url).connect() as conn:
         aid = conn.execute(text("SELECT id FROM assessments")).scalar_one()
+    wildcard = runner.invoke(app, ["show", "%%%%", "--db", store_url])  # characters, not a pattern
+    assert wildcard.exit_code == 2 and "no assessment" in wildcard.output
     shown = runner.invoke(app, ["show", aid[:8], "--db", store_url])
     assert shown.exit_code == 0 and "by J. Physio" in shown.output and aid in shown.output
     out = tmp_path / "exported"
@@ -60,7 +62,8 @@ def test_a_store_that_cannot_be_opened_stops_the_run_before_anything_is_written(
     bad = f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'x.db'}"
     (tmp_path / "no").write_text("a file where a folder should be")
     result = runner.invoke(app, ["run", str(EXAMPLE), "-o", str(pdf), "--save", "--db", bad])
-    assert result.exit_code != 0 and not pdf.exists()
+    assert result.exit_code == 2 and not pdf.exists()
+    assert "--db: cannot open" in result.output and "Traceback" not in result.output
 
 
 def test_sigkill_mid_batch_loses_nothing_committed(store_url: str, tmp_path: Path) -> None:
