@@ -13,13 +13,7 @@ engine and the PDF renderer load only when an assessment or a PDF is asked for.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("assess")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
@@ -40,6 +34,7 @@ __all__ = ["__version__", "Assessment", "Intake", "assess_intake", "assess_and_r
            "KnowledgeBaseError", "load_knowledge"]
 
 if TYPE_CHECKING:
+    __version__: str
     from assess.definitions.intake import validate_intake
     from assess.definitions.knowledge import load_knowledge
     from assess.domain.assessment import Assessment, Intake
@@ -49,7 +44,21 @@ if TYPE_CHECKING:
     from assess.services.render import assess_and_render
 
 
+def _version() -> str:
+    # importlib.metadata costs 50 ms to import: paid when the version is asked for, not by
+    # every `assess --help`.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("assess")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+source"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     if name in _EXPORTS:
         value = getattr(import_module(_EXPORTS[name]), name)
         globals()[name] = value

@@ -42,7 +42,8 @@ def render_ratio(repeat: int) -> dict[str, Any]:
     """1. intake -> PDF in process (warm) against a bare WeasyPrint render of the same HTML."""
     from weasyprint import HTML
 
-    from assess.rendering.report import _stylesheet, render_html, render_pdf
+    from assess.rendering.pdf import _stylesheet
+    from assess.rendering.report import render_html, render_pdf
     from assess.services.pipeline import assess_file
 
     demo = ROOT / "examples" / "deadlift_lockout.yaml"
@@ -103,7 +104,7 @@ def rule_scaling(repeat: int) -> dict[str, Any]:
 
 def batch_speedup(count: int) -> dict[str, Any]:
     """4. `assess batch` on `count` intakes: 2 workers against 1."""
-    from assess.services.batch import intakes_in, run_batch
+    from assess.services.batch import plan_batch, run_batch
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"
@@ -111,14 +112,15 @@ def batch_speedup(count: int) -> dict[str, Any]:
         for n in range(count):
             example = EXAMPLES[n % len(EXAMPLES)]
             shutil.copy(example, folder / f"{n:04d}_{example.name}")
-        paths = intakes_in(folder)
         walls = {}
-        for jobs in (1, 2):
-            out = Path(tmp) / f"out{jobs}"
+        for workers in (1, 2):
+            out = Path(tmp) / f"out{workers}"
+            out.mkdir()
+            jobs, refused = plan_batch(folder, out)
             start = time.perf_counter()
-            outcomes = run_batch(paths, out, jobs=jobs)
-            walls[jobs] = time.perf_counter() - start
-            assert all(o.status == "ok" for o in outcomes)
+            result = run_batch(jobs, out, workers=workers)
+            walls[workers] = time.perf_counter() - start
+            assert not refused and all(o.status == "ok" for o in result.outcomes)
     return {"intakes": count, "one_worker_s": walls[1], "two_workers_s": walls[2],
             "speedup": walls[1] / walls[2], "goal": ">= 1.8x"}
 
@@ -186,13 +188,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 40-intake batch")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one repeat on tiny inputs: checks that the bench runs")
     parser.add_argument("--batch", type=int, default=None, help="intakes in the batch test (200)")
     parser.add_argument("--safety", type=int, default=None,
                         help="random intakes for the safety invariants (10000; --quick 1000)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
-    repeat = 5 if args.quick else 15
-    count = args.batch or (40 if args.quick else 200)
+    repeat = 1 if args.smoke else 5 if args.quick else 15
+    count = args.batch or (2 if args.smoke else 40 if args.quick else 200)
 
     results: dict[str, Any] = {"machine": {"python": sys.version.split()[0], "cores": _cores()}}
     results["render"] = render_ratio(repeat)
@@ -200,10 +204,10 @@ def main() -> None:
     results["engine"] = engine_share(repeat * 2, results["render"]["ours_median_s"])
     results["rule_scaling"] = rule_scaling(repeat)
     results["batch"] = batch_speedup(count)
-    results["startup"] = startup(5)
+    results["startup"] = startup(min(repeat, 5))
     from safety import run as safety_run
 
-    results["safety"] = safety_run(args.safety or (1_000 if args.quick else 10_000))
+    results["safety"] = safety_run(args.safety or (4 if args.smoke else 1_000 if args.quick else 10_000))
 
     r, e, s, b, st = (results[k] for k in ("render", "engine", "rule_scaling", "batch", "startup"))
     pr = results["process"]

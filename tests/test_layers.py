@@ -69,7 +69,7 @@ def test_only_the_engine_imports_experta_and_only_the_renderer_weasyprint() -> N
         if "experta" in roots:
             assert name == "inference.engine", name
         if "weasyprint" in roots:
-            assert name == "rendering.report", name
+            assert name == "rendering.pdf", name
 
 
 def test_the_architecture_document_places_every_module() -> None:

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from assess.cli import assess_cmds, batch_cmd, intake_cmd, store_cmds  # noqa: F401 - they register commands
-from assess.cli.common import app, out
-
-
-def _version(value: bool) -> None:
-    if value:
-        from assess import __version__
-
-        out.print(f"assess {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
-) -> None:
-    """Hip mobility and low back pain assessment: intake -> rules -> printable plan."""
+import sys
+from typing import Any
 
 
 def main() -> None:
+    if sys.argv[1:2] in (["run"], ["demo"]) and not {"--help", "-h"} & set(sys.argv):
+        # These render a PDF: WeasyPrint starts loading in a helper process now, before typer
+        # is even imported, while this process parses the command line and assesses the
+        # intake (rendering.ahead).
+        from assess.rendering.ahead import start_early
+
+        start_early()
+    from assess.cli.commands import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:
+    # `from assess.cli import app`: the typer app, loaded on first use so that `main` can fork
+    # its helper before importing typer.
+    if name == "app":
+        from assess.cli.commands import app
+
+        return app
+    raise AttributeError(f"module 'assess.cli' has no attribute {name!r}")
 
 
 __all__ = ["app", "main"]

@@ -28,6 +28,7 @@ from assess.cli.common import (
 
 if TYPE_CHECKING:
     from assess.domain.assessment import Assessment
+    from assess.rendering.pdf import PageSize
 
 
 class RulesFormat(StrEnum):
@@ -40,18 +41,21 @@ def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audi
                       by: str | None = None, client: str | None = None) -> None:
     """Check the outputs (and open the store), assess, render, record it in the store when
     asked, then write the PDF and the JSON together."""
-    from assess.files.outputs import Output, check_outputs, write_together
-    from assess.services.render import assess_and_render
+    from assess.rendering.ahead import claim
 
-    wanted = [Output(pdf_path, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
-    check_outputs(wanted, inputs=[] if intake == "-" else [Path(intake)], force=force)
-    if store:
-        from assess.store.database import open_store
+    paper: PageSize = "letter" if page_size is PaperChoice.letter else "A4"
+    with claim() as ahead:  # WeasyPrint loads in a helper while this process assesses
+        from assess.files.outputs import Output, check_outputs, write_together
+        from assess.services.render import assess_and_render
 
-        open_store(store)  # a store that cannot be opened stops the run before anything is written
-    done = assess_and_render(Path(intake), with_audit=audit,
-                             page_size="letter" if page_size is PaperChoice.letter else "A4",
-                             archival=archival)
+        wanted = [Output(pdf_path, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
+        check_outputs(wanted, inputs=[] if intake == "-" else [Path(intake)], force=force)
+        if store:
+            from assess.store.database import open_store
+
+            open_store(store)  # a store that cannot be opened stops the run before anything is written
+        done = assess_and_render(Path(intake), with_audit=audit, page_size=paper, archival=archival,
+                                 pdf_maker=ahead.render)
     if store:
         from assess.store.records import keep_rendered
 

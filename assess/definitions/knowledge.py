@@ -32,6 +32,7 @@ from assess.definitions.rule_conclusions import Action, parse_action
 from assess.definitions.rule_language import Condition, RuleSyntaxError, parse_condition
 from assess.domain.errors import KnowledgeBaseError
 from assess.domain.phases import Phase
+from assess.files.cache import named_text, parsed
 
 
 class _Data(BaseModel):
@@ -121,8 +122,9 @@ class _StrictLoader(_FastSafeLoader):  # type: ignore[valid-type,misc]
 
 
 def _yaml(path: Path) -> Any:
-    with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_StrictLoader)
+    # Our own files, parsed on every run: from the cache, keyed by their bytes, once parsed.
+    return parsed(path, lambda raw: yaml.load(named_text(raw, path), Loader=_StrictLoader),
+                  f"knowledge {_StrictLoader.__mro__[1].__name__} pyyaml-{yaml.__version__}")
 
 
 def _validation_problems(label: str, exc: ValidationError) -> list[str]:

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assess.definitions.paths import data_dir
+from assess.files.cache import named_text, parsed
 
 ItemType = Literal["boolean", "decimal", "integer", "choice", "string", "group", "display"]
 
@@ -237,10 +238,11 @@ class Battery(_Definition):
 
 
 def _read(name: str) -> object:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where present
+    # Our own files, parsed on every run: from the cache, keyed by their bytes, once parsed.
     path = data_dir("questionnaires") / name
-    with path.open(encoding="utf-8") as fh:
-        # libyaml's parser where present; these are our own files, parsed on every run.
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return parsed(path, lambda raw: yaml.load(named_text(raw, path), Loader=loader),
+                  f"questionnaire {loader.__name__} pyyaml-{yaml.__version__}")
 
 
 @cache

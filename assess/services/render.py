@@ -4,11 +4,13 @@ and `assess batch` (and by anything that stores or serves them)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from assess.domain.assessment import Assessment
-from assess.rendering.report import PageSize, render_pdf
+from assess.rendering.pdf import PageSize, PdfRequest, pdf_from_html
+from assess.rendering.report import render_html
 from assess.services.pipeline import assess_file
 
 
@@ -22,8 +24,14 @@ class Rendered:
 
 
 def assess_and_render(path: Path, *, with_audit: bool = True, page_size: PageSize = "A4",
-                      archival: bool = False, now: dt.datetime | None = None) -> Rendered:
-    """An intake file to its assessment, PDF and JSON: the one path the CLI and batch share."""
+                      archival: bool = False, now: dt.datetime | None = None,
+                      pdf_maker: Callable[[PdfRequest], bytes] = pdf_from_html) -> Rendered:
+    """An intake file to its assessment, PDF and JSON: the one path the CLI and batch share.
+    `pdf_maker` turns the finished HTML into the PDF (rendering.ahead's helper process, or
+    WeasyPrint here)."""
     assessment = assess_file(path, now=now)
-    pdf = render_pdf(assessment, with_audit=with_audit, page_size=page_size, archival=archival)
-    return Rendered(assessment=assessment, pdf=pdf, json_bytes=assessment.to_json().encode("utf-8"))
+    as_json = assessment.to_json()
+    pdf = pdf_maker(PdfRequest(render_html(assessment, with_audit=with_audit),
+                               as_json if with_audit else None, assessment.generated_at,
+                               page_size, archival))
+    return Rendered(assessment=assessment, pdf=pdf, json_bytes=as_json.encode("utf-8"))

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 from assess.definitions.intake import validate_intake
 from assess.domain.errors import InvalidInput
 from assess.files.intake_io import parse_intake_text

@@ -15,7 +15,7 @@ from conftest import ROOT, load_example
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 
 runner = CliRunner()
 
@@ -127,7 +127,7 @@ def test_explain_shows_how_and_why_not(tmp_path: Path) -> None:
 
 
 def test_help_does_not_import_weasyprint_or_experta() -> None:
-    code = ("import sys; from assess.cli import app; from typer.testing import CliRunner; "
+    code = ("import sys; from assess.cli.commands import app; from typer.testing import CliRunner; "
             "CliRunner().invoke(app, ['--help']); "
             "print(sorted(m for m in ('weasyprint', 'experta', 'pydantic') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,7 +12,7 @@ import yaml
 from conftest import EXAMPLES, ROOT, load_example
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 
 runner = CliRunner()
 

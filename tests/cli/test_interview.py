@@ -11,7 +11,7 @@ import yaml
 from conftest import ROOT, load_example
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 from assess.definitions.questionnaire import battery, questionnaire
 
 runner = CliRunner()

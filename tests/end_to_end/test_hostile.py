@@ -18,7 +18,7 @@ from conftest import ROOT, load_example
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 
 EXAMPLE = ROOT / "examples" / "deadlift_lockout.yaml"
 runner = CliRunner()

@@ -13,7 +13,8 @@ from conftest import NOW, ROOT, load_example
 from pypdf import PdfReader
 
 from assess.domain.assessment import Assessment
-from assess.rendering.report import asset_fetcher, render_html, render_pdf
+from assess.rendering.pdf import asset_fetcher
+from assess.rendering.report import render_html, render_pdf
 from assess.services.pipeline import assess_file, assess_intake
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"

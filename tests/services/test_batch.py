@@ -17,7 +17,7 @@ from conftest import ROOT
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 

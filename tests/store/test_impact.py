@@ -14,7 +14,7 @@ from conftest import NOW, ROOT, load_example
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 from assess.services.impact import compare, run_impact
 from assess.services.pipeline import assess_intake
 from assess.services.render import Rendered

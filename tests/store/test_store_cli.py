@@ -17,7 +17,7 @@ from conftest import ROOT
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from assess.cli import app
+from assess.cli.commands import app
 from assess.store.database import open_store
 
 runner = CliRunner()

@@ -1,0 +1,29 @@
+"""The `assess` command's typer app with every command registered, and its --version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from assess.cli import assess_cmds, batch_cmd, intake_cmd, store_cmds  # noqa: F401 - they register commands
+from assess.cli.common import app, out
+
+
+def _version(value: bool) -> None:
+    if value:
+        from assess import __version__
+
+        out.print(f"assess {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Hip mobility and low back pain assessment: intake -> rules -> printable plan."""
+
+
+__all__ = ["app"]
