@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from assess.cli import assess_cmds, batch_cmd, intake_cmd, store_cmds  # noqa: F401 - they register commands
+from assess.cli import assess_cmds, batch_cmd, intake_cmd, review_cmd, store_cmds  # noqa: F401 - they register
 from assess.cli.common import app, out
 
 

@@ -26,11 +26,14 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from assess.definitions.knowledge import load_knowledge
 from assess.definitions.questionnaire import Item, RomTest, battery, questionnaire
 from assess.domain.errors import FieldProblem, InvalidInput
 from assess.files.intake_io import line_numbers
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, strict=True)
+# What a clinician records of a staged exercise's re-test at a review.
+RETEST_RESULTS = ("passed", "not_passed")
 # Literal built from data at run time: typed as Any so the checker does not read it as a form.
 _LITERAL: Any = Literal
 
@@ -150,6 +153,20 @@ def intake_model() -> type[BaseModel]:
         __config__=_STRICT,
         **{t.id: (_measurement_model(t) | None, None) for t in battery().tests},
     )
+    kb = load_knowledge()
+    # At a review: scores entered from their own forms, and each staged exercise's re-test.
+    outcomes = create_model(  # type: ignore[call-overload]
+        "Outcomes",
+        __config__=_STRICT,
+        **{k: (Annotated[float, Field(ge=m.low, le=m.high, strict=False, allow_inf_nan=False)] | None, None)
+           for k, m in kb.outcomes.entered().items()},
+    )
+    result: Any = _LITERAL[RETEST_RESULTS]
+    retests = create_model(  # type: ignore[call-overload]
+        "Retests",
+        __config__=_STRICT,
+        **{e.id: (result | None, None) for e in kb.exercises.values() if e.retest},
+    )
     return create_model(
         "Intake",
         __config__=ConfigDict(extra="forbid", frozen=True, strict=True),
@@ -163,6 +180,8 @@ def intake_model() -> type[BaseModel]:
                            None),
         answers=(answers, ...),
         measurements=(measurements | None, None),
+        outcomes=(outcomes | None, None),
+        retests=(retests | None, None),
     )
 
 

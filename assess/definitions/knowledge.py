@@ -27,6 +27,7 @@ from assess.definitions.knowledge_models import (
     Source,
     Sources,
 )
+from assess.definitions.outcomes import Outcomes
 from assess.definitions.paths import data_dir
 from assess.definitions.rule_conclusions import Action, parse_action
 from assess.definitions.rule_language import Condition, RuleSyntaxError, parse_condition
@@ -69,6 +70,7 @@ class KnowledgeBase(_Data):
     precautions: dict[str, Precaution]
     plan: PlanSettings
     sources: Sources
+    outcomes: Outcomes
 
     _exercises: dict[str, Exercise] = PrivateAttr(default_factory=dict)
     _rules: dict[str, RuleDef] = PrivateAttr(default_factory=dict)
@@ -211,6 +213,7 @@ def _load(folder: Path) -> KnowledgeBase:
         precautions = read(Precautions, "precautions.yaml")
         plan = read(PlanSettings, "plan.yaml")
         sources = read(Sources, "sources.yaml")
+        outcomes = read(Outcomes, "outcomes.yaml")
     except (OSError, yaml.YAMLError, AttributeError, TypeError) as exc:
         raise KnowledgeBaseError(f"the knowledge base in {folder} cannot be loaded: {exc}") from exc
     if problems:
@@ -218,6 +221,7 @@ def _load(folder: Path) -> KnowledgeBase:
     kb = KnowledgeBase(
         info=info, sha256=folder_sha256(folder), modules=tuple(modules), norms=norms,
         catalogue=catalogue, precautions=precautions.precautions, plan=plan, sources=sources,
+        outcomes=outcomes,
     )
     from assess.definitions.knowledge_checks import cross_check
 

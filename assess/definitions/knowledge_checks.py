@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     from assess.definitions.knowledge import KnowledgeBase, RuleDef
 
 # Values computed from the answers before the rules run (facts.DERIVED).
-DERIVED_NAMES = frozenset({"age_at_onset", "goals"})
+# pain_trend and stage_time_done exist only at a review (facts.review_facts).
+DERIVED_NAMES = frozenset({"age_at_onset", "goals", "pain_trend", "stage_time_done"})
 
 
 def _numbers(values: list[object]) -> bool:
@@ -205,6 +206,9 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
         for action in r.then:
             problems += [f"{r.id}: {p}" for p in _action_names(kb, r, action)]
     problems += _catalogue_problems(kb)
+    asked = {it.linkId for it in questionnaire().answerable()}
+    problems += [f"rules/outcomes.yaml: {k}: reads {m.answer}, which the questionnaire does not ask"
+                 for k, m in kb.outcomes.measures.items() if m.answer and m.answer not in asked]
     cited = {*(r.source.seed for r in kb.rules if r.source.seed),
              *(e.seed for e in kb.exercises.values()),
              *(p.source.seed for p in kb.precautions.values() if p.source.seed)}

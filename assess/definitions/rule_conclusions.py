@@ -141,6 +141,17 @@ class LetterAct(Action):
     letter: str
 
 
+class StageAct(Action):
+    """At a review: the stage of a progression this client is at now (`stage`), decided from
+    the exercise the last plan gave (`from`) by its re-test or by pain; the plan keeps this one
+    stage of the progression and drops the others."""
+
+    key, fact = "stage", "Stage"
+    stage: str
+    from_: str = Field(alias="from")
+    because: Literal["retest_passed", "retest_not_passed", "not_retested", "too_soon", "pain_rose"]
+
+
 class NotScreenedAct(Action):
     """A precaution screen whose answers are missing: reported, never read as "no"."""
 
@@ -151,7 +162,7 @@ class NotScreenedAct(Action):
 ACTIONS: dict[str, type[Action]] = {a.key: a for a in (
     FindingAct, PatternAct, ReferralAct, YellowFlagAct, PrecautionAct, PrescribeAct, ExcludeAct,
     CautionAct, AdviceAct, LeadAct, EmphasisAct, DoseAct, PriorityAct, HaltAct, ReviewAct, LetterAct,
-    NotScreenedAct)}
+    NotScreenedAct, StageAct)}
 
 
 

@@ -170,7 +170,7 @@ class RegressionCond(Condition):
     key, fact, main = "regression", "Regression", "exercise"
     matches = ("by",)
     regression: str
-    by: str
+    by: str | None = None  # absent: any easier catalogue exercise
 
 
 class ExcludedCond(Condition):
@@ -184,7 +184,26 @@ class ProgressionCond(Condition):
     key, fact, main = "progression", "Progression", "exercise"
     matches = ("next",)
     progression: str
-    next: str
+    next: str | None = None  # absent: any next stage
+
+
+class PreviousCond(Condition):
+    """At a review: an exercise the last visit's plan gave, in its block and on its side."""
+
+    key, fact, main = "previous", "Previous", "exercise"
+    matches = ("block", "side")
+    previous: str
+    block: str | None = None
+    side: str | None = None
+
+
+class RetestCond(Condition):
+    """At a review: the clinician's record of an exercise's re-test (passed or not_passed)."""
+
+    key, fact, main = "retest", "Retest", "exercise"
+    matches = ("result",)
+    retest: str
+    result: Literal["passed", "not_passed"] | None = None
 
 
 class RestrictsCond(Condition):
@@ -238,7 +257,7 @@ CONDITIONS: dict[str, type[Condition]] = {c.key: c for c in (
     AnswerCond, DerivedCond, MeasureCond, MeasurePairCond, FindingCond, PatternCond,
     ReferralCond, YellowFlagCond, PrecautionCond, PrescribedCond, TagCond, UnavailableCond,
     SubstituteCond, RegressionCond, ExcludedCond, ProgressionCond, RestrictsCond, ModifiesCond,
-    CareCond, NotCond, ExistsCond)}
+    CareCond, PreviousCond, RetestCond, NotCond, ExistsCond)}
 
 
 # --- parsing with messages a rule author can act on ------------------------------------------

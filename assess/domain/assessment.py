@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model
 
 from assess.domain.audit import Audit
 from assess.domain.plan import Plan, PrecautionOut
+from assess.domain.review import Review
 
 
 class _AsGiven(BaseModel):
@@ -49,6 +50,10 @@ class Intake(_AsGiven):
     clinician_contact: str | None = None
     answers: dict[str, Any]
     measurements: dict[str, Measurement | None] | None = None
+    # At a review: scores entered from their own forms (rules/outcomes.yaml), and the result of
+    # each staged exercise's re-test ("passed" or "not_passed").
+    outcomes: dict[str, float | None] | None = None
+    retests: dict[str, str | None] | None = None
 
     def measured(self) -> dict[str, Measurement]:
         """The tests with a recorded measurement, in the battery's order."""
@@ -123,6 +128,8 @@ class Assessment(BaseModel):
     precautions: tuple[PrecautionOut, ...] = ()
     plan: Plan
     audit: Audit
+    # At a review visit only: this visit against the ones before it.
+    review: Review | None = None
 
     # What the printouts read from the intake, named here so templates never reach into it.
     @property
@@ -142,4 +149,7 @@ class Assessment(BaseModel):
         return rows
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        data = self.model_dump(mode="json")
+        if data["review"] is None:
+            del data["review"]  # a first visit's JSON is as it always was
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

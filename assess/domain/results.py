@@ -24,6 +24,9 @@ class FactKind(StrEnum):
     UNAVAILABLE = "Unavailable"
     RESTRICTS = "Restricts"
     MODIFIES = "Modifies"
+    # At a review, from the last visit
+    PREVIOUS = "Previous"
+    RETEST = "Retest"
     # Concluded by the rules
     FINDING = "Finding"
     PATTERN = "Pattern"
@@ -41,6 +44,7 @@ class FactKind(StrEnum):
     PRIORITY = "Priority"
     REVIEW = "Review"
     LETTER = "Letter"
+    STAGE = "Stage"
 
 
 class Step(StrEnum):

@@ -203,7 +203,7 @@ class _Compiler:
 # The fact field that a conclusion's naming key fills, where it is not `id`.
 FACT_FIELD = {"exclude": "exercise", "caution": "exercise", "advice": "id", "lead": "block",
               "emphasis": "block", "dose": "level", "priority": "block", "review": "reason", "letter": "id",
-              "not_screened": "screen"}
+              "not_screened": "screen", "stage": "exercise"}
 
 
 def _worse_side(left: str, right: str, *, lower_is_limited: bool) -> Derive:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from assess.definitions.knowledge import KnowledgeBase
 from assess.definitions.questionnaire import battery
-from assess.domain.assessment import Intake
+from assess.domain.assessment import Assessment, Intake
 from assess.domain.results import FactKind
 
 FactSpec = tuple[FactKind, dict[str, Any]]
@@ -85,4 +86,24 @@ def catalogue_facts(kb: KnowledgeBase, equipment: list[str]) -> list[FactSpec]:
     for pid, precaution in kb.precautions.items():
         facts.extend((FactKind.RESTRICTS, {"precaution": pid, "tag": t}) for t in precaution.excludes)
         facts.extend((FactKind.MODIFIES, {"precaution": pid, "tag": t}) for t in precaution.modifies)
+    return facts
+
+
+def review_facts(kb: KnowledgeBase, intake: Intake, previous: Assessment,
+                 assessed_on: dt.date) -> list[FactSpec]:
+    """At a review: what the last visit's plan gave, each re-test recorded now, whether pain
+    rose by more than its MCID, and whether the stage has had its time (rules/outcomes.yaml)."""
+    facts: list[FactSpec] = [
+        (FactKind.PREVIOUS, {"exercise": e.id, "block": block.id, "side": e.side})
+        for block in previous.plan.blocks for e in block.exercises]
+    facts += [(FactKind.RETEST, {"exercise": ex_id, "result": result})
+              for ex_id, result in (intake.retests or {}).items() if result]
+    nprs = kb.outcomes.measures["nprs"]
+    assert nprs.answer is not None
+    before, after = previous.intake.answers.get(nprs.answer), intake.answers.get(nprs.answer)
+    if isinstance(before, int | float) and isinstance(after, int | float):
+        facts.append((FactKind.DERIVED, {"name": "pain_trend", "value": nprs.trend(before, after)}))
+    weeks = (assessed_on - previous.assessed_on).days / 7
+    facts.append((FactKind.DERIVED, {"name": "stage_time_done",
+                                     "value": weeks >= kb.outcomes.stage.weeks_at_least}))
     return facts

@@ -28,6 +28,7 @@ from assess.domain.plan import (
     Side,
 )
 from assess.domain.results import FactKind, FactRecord, RunResult, Step
+from assess.reasoning.review import keep_one_stage
 from assess.reasoning.session import (
     block_order,
     block_reasons,
@@ -297,6 +298,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
         if p.fields["exercise"] in excluded or p.fields["step"] not in ("now", "later"):
             continue
         (now if p.fields["step"] == Step.NOW else later)[p.fields["exercise"]].append(p)
+    keep_one_stage(kb, run, now)  # at a review: one stage of each progression
     emphasis = {f.fields["block"]: f.fields["side"] for f in run.of(FactKind.EMPHASIS)}
     level_name = dose_level(run)
     level = kb.plan.dose_levels.level(level_name)

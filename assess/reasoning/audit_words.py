@@ -184,8 +184,19 @@ def how_account(a: Assessment, exercise: str, *, trail: _Trail | None = None,
     for root in roots:
         for firing in trail.by_fact.get(root.index, []):
             patterns = by_rule.setdefault(firing.rule, {})
+            matched = [trail.facts[i] for i in firing.matched]
+            staged = _stage_words(trail, matched)
+            if staged:
+                # A review's progression: the last plan and the re-test decided it; the
+                # stage the first visit would give is not "left out", it is moved past.
+                line = f"{staged} [{trail.rule(firing.rule)}]"
+                if line not in account.because:
+                    account.because.append(line)
             for i in firing.matched:
                 fact = trail.facts[i]
+                if staged and fact.kind == FactKind.PRESCRIBE:
+                    _trace_prescription(trail, i, patterns, evidence, seen)
+                    continue
                 if fact.kind in _REASONS:
                     patterns.setdefault(trail.label(fact), set()).add(str(fact.fields.get("side")))
                     _evidence(trail, i, evidence, seen)
@@ -210,6 +221,24 @@ def how_account(a: Assessment, exercise: str, *, trail: _Trail | None = None,
         account.instead_of.append(f"In place of {trail.exercise(original)}, left out{reason}")
     account.evidence = list(dict.fromkeys(evidence))
     return account
+
+
+def _stage_words(trail: _Trail, matched: list[AuditFact]) -> str:
+    """'At this review: the last plan gave X; its re-test was passed; pain ...' for a firing
+    of a progression rule, else ''."""
+    previous = [f for f in matched if f.kind == FactKind.PREVIOUS]
+    if not previous:
+        return ""
+    parts = [f"At this review: the last plan gave {trail.exercise(str(previous[0].fields.get('exercise')))}"]
+    for f in matched:
+        if f.kind == FactKind.RETEST:
+            parts.append(f"its re-test was {str(f.fields.get('result')).replace('_', ' ')}")
+        elif f.kind == FactKind.DERIVED and f.fields.get("name") == "pain_trend":
+            parts.append(f"pain since the last visit: {f.fields.get('value')}")
+        elif f.kind == FactKind.DERIVED and f.fields.get("name") == "stage_time_done":
+            parts.append("the stage has had its weeks" if f.fields.get("value") else
+                         "the stage has not had its weeks yet")
+    return "; ".join(parts)
 
 
 def _trace_prescription(trail: _Trail, index: int, patterns: dict[str, set[str]],

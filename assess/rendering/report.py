@@ -17,6 +17,7 @@ from assess.reasoning.audit_words import hidden_why_not, how_accounts, norms_use
 from assess.rendering.chart import chart_rows
 from assess.rendering.letter import letter_content
 from assess.rendering.pdf import PageSize, PdfRequest, pdf_from_html
+from assess.rendering.progress import progress_context
 
 
 @cache
@@ -67,6 +68,7 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "findings": [f for f in a.findings if f.id not in kb.plan.clinician_only_findings],
         "chart_rows": chart_rows(kb, a),
         "patterns": _merged(a.patterns),
+        "progress": progress_context(kb, a),
         "log_columns": (a.plan.review_weeks or kb.plan.dose_levels.low.review_weeks)
         * kb.plan.log.sessions_per_week,
     }

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from assess.domain.results import FactKind
 from assess.files.intake_io import read_document
 from assess.reasoning.assemble import assemble, precautions_of
 from assess.reasoning.audit_trail import build_audit
+from assess.reasoning.review import review_of
 
 if TYPE_CHECKING:
     from assess.inference.engine import Engine
@@ -81,12 +83,15 @@ def clock() -> dt.datetime:
 
 
 def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | None = None,
-                  engine: Engine | None = None, text: str | None = None) -> Assessment:
+                  engine: Engine | None = None, text: str | None = None,
+                  history: Sequence[Assessment] = ()) -> Assessment:
     """Validate a loaded intake document and run the knowledge base over it (the bundled
     one, or the one `engine` was built from). `text` is the document's source, for naming
-    the line of a problem."""
+    the line of a problem. With `history` (this client's earlier assessments, oldest first)
+    it is a review: progressions continue from the last plan by their re-tests, and the
+    assessment compares this visit with the earlier ones."""
     from assess.inference.engine import default_engine  # experta is imported only when rules run
-    from assess.inference.facts import catalogue_facts, intake_facts
+    from assess.inference.facts import catalogue_facts, intake_facts, review_facts
 
     model = validate_intake(data, source=source, text=text)
     # The typed intake keeps exactly what the file gave (JSON values, unset fields absent).
@@ -96,9 +101,12 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     # "None of these" is the equipment question's exclusive option, not a piece of equipment.
     nothing = questionnaire().by_id()["equipment"].exclusiveOption
     equipment = [e for e in intake.answers.get("equipment", []) if e != nothing]
-    run = engine.run(intake_facts(intake) + catalogue_facts(kb, equipment))
     now = now or clock()
     assessed_on = intake.date or now.date()
+    facts = intake_facts(intake) + catalogue_facts(kb, equipment)
+    if history:
+        facts += review_facts(kb, intake, history[-1], assessed_on)
+    run = engine.run(facts)
     plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on,
                     pain_now=intake.answers.get("pain_now"))
 
@@ -123,6 +131,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
         precautions=precautions_of(kb, run),
         plan=plan,
         audit=build_audit(kb, run, plan),
+        review=review_of(kb, run, plan, intake, assessed_on, history) if history else None,
     )
 
 

@@ -7,12 +7,14 @@ which runs it over 10,000 intakes and prints the count (it must be 0).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from conftest import NOW
 from golden import client_exercises
 from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 from oracle import forbidden_tags, red_flag, sign_off_expected, unscreened
 from strategies import intakes
@@ -107,6 +109,25 @@ def test_safety_invariants(doc: dict[str, Any]) -> None:
     for screen in forbidden_tags(doc):
         event(f"screen {screen}")
     assert safety_violations(doc, a) + client_text_violations(a) == []
+
+
+STAGED = sorted(e.id for e in KB.exercises.values() if e.retest)
+
+
+@settings(max_examples=SAFETY_EXAMPLES // 2)
+@given(intakes(), intakes(),
+       st.dictionaries(st.sampled_from(STAGED), st.sampled_from(["passed", "not_passed"])),
+       st.integers(min_value=0, max_value=12))
+def test_safety_holds_at_a_review(first: dict[str, Any], again: dict[str, Any], retests: dict[str, str],
+                                  weeks: int) -> None:
+    """A review (any later intake, any re-test results, any interval) is held to the same
+    invariants: a progression never moves into what this visit's screen leaves out, and a red
+    flag at the review is a referral whatever the last plan was."""
+    a1 = assess_intake(first, now=NOW)
+    again = {**again, "date": (a1.assessed_on + dt.timedelta(weeks=weeks)).isoformat(), "retests": retests}
+    a2 = assess_intake(again, now=NOW, history=[a1])
+    event("referral" if a2.plan.referral else f"{len(a2.review.stages) if a2.review else 0} stage decisions")
+    assert safety_violations(again, a2) + client_text_violations(a2) == []
 
 
 @given(intakes())

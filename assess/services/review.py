@@ -1,0 +1,60 @@
+"""A review visit: what the clinician records at the review (a whole new intake, or only what
+changed: pain, PSFS, measurements, HOOS JR, re-tests), laid over the client's last intake and
+assessed against the visits before it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assess.domain.assessment import Assessment
+from assess.domain.errors import FieldProblem, InvalidInput
+from assess.files.intake_io import read_document
+from assess.rendering.pdf import PageSize, PdfRequest, pdf_from_html
+from assess.rendering.report import render_html
+from assess.services.pipeline import assess_intake
+from assess.services.render import Rendered
+
+# Recorded for this visit only: never carried over from the last one.
+_THIS_VISIT_ONLY = ("date", "outcomes", "retests")
+
+
+def merged_intake(last: Assessment, update: object, source: str) -> dict[str, Any]:
+    """The last intake with the update laid over it: answers one by one, measurements test by
+    test; the date, entered scores and re-tests only as the update gives them."""
+    if not isinstance(update, dict):
+        got = "nothing" if update is None else type(update).__name__
+        raise InvalidInput(source, [FieldProblem("", f"expected a mapping of fields, got {got}")])
+    base: dict[str, Any] = {k: v for k, v in last.intake.model_dump(mode="json", exclude_unset=True).items()
+                            if k not in _THIS_VISIT_ONLY}
+    for key, value in update.items():
+        if key in ("answers", "measurements") and isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def assess_review(path: Path, history: Sequence[Assessment], *, now: dt.datetime | None = None,
+                  with_audit: bool = True, page_size: PageSize = "A4") -> Rendered:
+    """Assess a review of the client whose earlier assessments are `history` (oldest first)
+    and render it, progress page included."""
+    update, text = read_document(path)
+    source = "standard input" if str(path) == "-" else str(path)
+    doc = merged_intake(history[-1], update, source)
+    last_plan = set(history[-1].plan.exercise_ids())
+    retests = doc.get("retests")
+    strays = [FieldProblem(f"retests.{ex}", "not in the last visit's plan: only its exercises are re-tested")
+              for ex in (retests if isinstance(retests, dict) else {}) if ex not in last_plan]
+    if strays:
+        raise InvalidInput(source, strays)
+    assessment = assess_intake(doc, source=source, text=text, now=now, history=history)
+    if assessment.assessed_on < history[-1].assessed_on:
+        why = f"the review is dated before the last visit ({history[-1].assessed_on}); give this visit's date"
+        raise InvalidInput(source, [FieldProblem("date", why)])
+    as_json = assessment.to_json()
+    pdf = pdf_from_html(PdfRequest(render_html(assessment, with_audit=with_audit),
+                                   as_json if with_audit else None, assessment.generated_at, page_size))
+    return Rendered(assessment=assessment, pdf=pdf, json_bytes=as_json.encode("utf-8"))
