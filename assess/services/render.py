@@ -29,7 +29,13 @@ def assess_and_render(path: Path, *, with_audit: bool = True, page_size: PageSiz
     """An intake file to its assessment, PDF and JSON: the one path the CLI and batch share.
     `pdf_maker` turns the finished HTML into the PDF (rendering.ahead's helper process, or
     WeasyPrint here)."""
-    assessment = assess_file(path, now=now)
+    return rendered(assess_file(path, now=now), with_audit=with_audit, page_size=page_size,
+                    archival=archival, pdf_maker=pdf_maker)
+
+
+def rendered(assessment: Assessment, *, with_audit: bool = True, page_size: PageSize = "A4",
+             archival: bool = False, pdf_maker: Callable[[PdfRequest], bytes] = pdf_from_html) -> Rendered:
+    """An assessment with its PDF and JSON bytes (the JSON is written once and attached as is)."""
     as_json = assessment.to_json()
     pdf = pdf_maker(PdfRequest(render_html(assessment, with_audit=with_audit),
                                as_json if with_audit else None, assessment.generated_at,

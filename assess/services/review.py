@@ -12,10 +12,9 @@ from typing import Any
 from assess.domain.assessment import Assessment
 from assess.domain.errors import FieldProblem, InvalidInput
 from assess.files.intake_io import read_document
-from assess.rendering.pdf import PageSize, PdfRequest, pdf_from_html
-from assess.rendering.report import render_html
+from assess.rendering.pdf import PageSize
 from assess.services.pipeline import assess_intake
-from assess.services.render import Rendered
+from assess.services.render import Rendered, rendered
 
 # Recorded for this visit only: never carried over from the last one.
 _THIS_VISIT_ONLY = ("date", "outcomes", "retests")
@@ -54,7 +53,4 @@ def assess_review(path: Path, history: Sequence[Assessment], *, now: dt.datetime
     if assessment.assessed_on < history[-1].assessed_on:
         why = f"the review is dated before the last visit ({history[-1].assessed_on}); give this visit's date"
         raise InvalidInput(source, [FieldProblem("date", why)])
-    as_json = assessment.to_json()
-    pdf = pdf_from_html(PdfRequest(render_html(assessment, with_audit=with_audit),
-                                   as_json if with_audit else None, assessment.generated_at, page_size))
-    return Rendered(assessment=assessment, pdf=pdf, json_bytes=as_json.encode("utf-8"))
+    return rendered(assessment, with_audit=with_audit, page_size=page_size)
