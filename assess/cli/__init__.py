@@ -7,7 +7,7 @@ from typing import Any
 
 
 def main() -> None:
-    if sys.argv[1:2] in (["run"], ["demo"]) and not {"--help", "-h"} & set(sys.argv):
+    if sys.argv[1:2] in (["run"], ["demo"]) and "--help" not in sys.argv:
         # These render a PDF: WeasyPrint starts loading in a helper process now, before typer
         # is even imported, while this process parses the command line and assesses the
         # intake (rendering.ahead).

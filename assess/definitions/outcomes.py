@@ -47,6 +47,7 @@ class StageTime(BaseModel):
 
     weeks_at_least: int
     source: Source
+    pain: str  # the measure whose rise steps a stage back
     words: dict[Literal["retest_passed", "retest_not_passed", "too_soon", "not_retested", "pain_rose"], str]
 
 
@@ -56,6 +57,17 @@ class Outcomes(BaseModel):
     name: str
     measures: dict[str, Measure]
     stage: StageTime
+
+    @model_validator(mode="after")
+    def _pain_is_a_measure(self) -> Outcomes:
+        pain = self.measures.get(self.stage.pain)
+        if pain is None or not pain.answer:
+            raise ValueError(f"stage.pain: {self.stage.pain} is not a measure read from an answer")
+        return self
+
+    def pain(self) -> tuple[str, Measure]:
+        """The measure whose rise steps a stage back, with its key."""
+        return self.stage.pain, self.measures[self.stage.pain]
 
     def entered(self) -> dict[str, Measure]:
         """The measures a clinic enters with the visit (not asked in the intake)."""

@@ -98,11 +98,11 @@ def review_facts(kb: KnowledgeBase, intake: Intake, previous: Assessment,
         for block in previous.plan.blocks for e in block.exercises]
     facts += [(FactKind.RETEST, {"exercise": ex_id, "result": result})
               for ex_id, result in (intake.retests or {}).items() if result]
-    nprs = kb.outcomes.measures["nprs"]
-    assert nprs.answer is not None
-    before, after = previous.intake.answers.get(nprs.answer), intake.answers.get(nprs.answer)
+    _, pain = kb.outcomes.pain()
+    item = pain.answer or ""  # Outcomes checks that the pain measure is read from an answer
+    before, after = previous.intake.answers.get(item), intake.answers.get(item)
     if isinstance(before, int | float) and isinstance(after, int | float):
-        facts.append((FactKind.DERIVED, {"name": "pain_trend", "value": nprs.trend(before, after)}))
+        facts.append((FactKind.DERIVED, {"name": "pain_trend", "value": pain.trend(before, after)}))
     weeks = (assessed_on - previous.assessed_on).days / 7
     facts.append((FactKind.DERIVED, {"name": "stage_time_done",
                                      "value": weeks >= kb.outcomes.stage.weeks_at_least}))

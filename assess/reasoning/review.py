@@ -33,31 +33,26 @@ def progressions(kb: KnowledgeBase) -> dict[str, str]:
     return {x: root(x) for x in parent}
 
 
-def keep_one_stage(kb: KnowledgeBase, run: RunResult, now: MutableMapping[str, Any]) -> dict[str, str]:
+def keep_one_stage(kb: KnowledgeBase, run: RunResult, now: MutableMapping[str, Any]) -> None:
     """Drop from `now` every stage of a progression other than the one a review placed the
-    client at; returns what was dropped and the stage that replaced it. A stage a precaution
+    client at (the audit's Stage facts say which replaced which). A stage a precaution
     left out is not in `now`, so it replaces nothing: the first visit's choice, checked by
     the same safety rules, stands."""
     stages = [f for f in run.of(FactKind.STAGE) if f.fields["exercise"] in now]
     staged = {f.fields["exercise"] for f in stages}
     if not staged:
-        return {}
+        return
     chain = progressions(kb)
-    placed = {chain[e]: e for e in sorted(staged) if e in chain}
-    dropped: dict[str, str] = {}
+    placed = {chain[e] for e in staged if e in chain}  # the progressions a review placed
     for ex_id in list(now):
-        root = chain.get(ex_id)
-        if ex_id not in staged and root in placed:
-            dropped[ex_id] = placed[root]
+        if ex_id not in staged and chain.get(ex_id) in placed:
             del now[ex_id]
     # A step back may land in another progression (the weighted hinge's easier version is
     # the bodyweight hinge): the exercise stepped back from goes too.
     for f in stages:
         left = f.fields["from"]
         if left != f.fields["exercise"] and left in now and left not in staged:
-            dropped[left] = f.fields["exercise"]
             del now[left]
-    return dropped
 
 
 def _score(key: str, measure: Measure, intake: Intake) -> float | None:
@@ -77,7 +72,7 @@ def visit_point(kb: KnowledgeBase, intake: Intake, on: dt.date) -> VisitPoint:
     measures = {test: {side: float(v) for side in ("left", "right", "value")
                        if isinstance(v := getattr(m, side), int | float) and not isinstance(v, bool)}
                 for test, m in intake.measured().items()}
-    return VisitPoint(on=on, pain=scores.get("nprs"), psfs=scores.get("psfs"),
+    return VisitPoint(on=on, pain=scores.get(kb.outcomes.stage.pain), psfs=scores.get("psfs"),
                       entered={k: v for k, m in kb.outcomes.entered().items()
                                if (v := scores.get(k)) is not None},
                       measures={t: s for t, s in measures.items() if s})
@@ -94,8 +89,8 @@ def review_of(kb: KnowledgeBase, run: RunResult, plan: Plan, intake: Intake, on:
         if before is not None and after is not None:
             outcomes.append(OutcomeChange(measure=key, title=m.title, before=before, after=after,
                                           mcid=m.mcid, trend=m.trend(before, after), source=m.source))
-    nprs = kb.outcomes.measures["nprs"]
-    rise = next((o.after - o.before for o in outcomes if o.measure == "nprs"), 0.0)
+    pain_key, pain = kb.outcomes.pain()
+    rise = next((o.after - o.before for o in outcomes if o.measure == pain_key), 0.0)
     names = {e.id: e.name for e in kb.exercises.values()}
     given = set(plan.exercise_ids())
     # An exercise this visit's screen leaves out is named to the client only where they are
@@ -108,7 +103,7 @@ def review_of(kb: KnowledgeBase, run: RunResult, plan: Plan, intake: Intake, on:
             continue
         words = kb.outcomes.stage.words[f.fields["because"]].format(
             retest=kb.exercises[was].retest or "", weeks=f"{weeks:g}",
-            min_weeks=kb.outcomes.stage.weeks_at_least, rise=f"{rise:g}", mcid=f"{nprs.mcid:g}")
+            min_weeks=kb.outcomes.stage.weeks_at_least, rise=f"{rise:g}", mcid=f"{pain.mcid:g}")
         shown = now if was in excluded else was
         stages[(was, now)] = StageChange(was=names[shown], now=names[now], because=words, rule=f.by[0])
     moved_from = {was for was, _ in stages}
