@@ -168,6 +168,7 @@ def impact(
     rule set is named); 1 an internal fault.
     """
     with errors():
+        import functools
         import json
 
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -177,7 +178,8 @@ def impact(
         from assess.domain.errors import KnowledgeBaseError, UsageError
         from assess.files.outputs import Output, check_outputs, write_together
         from assess.services.impact import Change, report, run_impact
-        from assess.store.records import count_stored, stored_intakes
+        from assess.store.database import resolve_url
+        from assess.store.records import count_stored, earlier_documents, stored_intakes
 
         if json_path:
             check_outputs([Output(json_path, "JSON")], inputs=[], force=force)
@@ -193,7 +195,8 @@ def impact(
                       TimeElapsedColumn(), console=err, transient=True) as progress:
             task = progress.add_task("re-assessing", total=total)
             stream = stored_intakes(engine, client=client, since=first, until=last)
-            for change in run_impact(stream, rules, jobs=jobs,
+            earlier = functools.partial(earlier_documents, resolve_url(db))
+            for change in run_impact(stream, rules, jobs=jobs, earlier=earlier,
                                      on_done=lambda _c: progress.advance(task)):
                 if change.changed:  # only the changes are kept: memory follows them, not the store
                     changes.append(change)

@@ -63,15 +63,20 @@ def compare(aid: str, old: Assessment, new: Assessment) -> Change:
                   added=added, removed=removed, referral_rules=rules)
 
 
+# The earlier visits' assessment JSON for a stored assessment id (a review is assessed again
+# against the visits it was assessed against); given by the store, which sits above this layer.
+EarlierOf = Callable[[str], list[str]]
+
 _engine: Any = None
+_earlier: EarlierOf | None = None
 
 
-def _init(rules: str) -> None:
-    global _engine
+def _init(rules: str, earlier: EarlierOf | None = None) -> None:
+    global _engine, _earlier
     from assess.definitions.knowledge import load_knowledge
     from assess.inference.engine import build_engine
 
-    _engine = build_engine(load_knowledge(Path(rules)))
+    _engine, _earlier = build_engine(load_knowledge(Path(rules))), earlier
 
 
 def _one(item: tuple[str, str, str]) -> Change:
@@ -79,29 +84,36 @@ def _one(item: tuple[str, str, str]) -> Change:
 
     aid, intake_json, assessment_json = item
     old = Assessment.model_validate_json(assessment_json)
+    history = [Assessment.model_validate_json(d) for d in _earlier(aid)] \
+        if old.review is not None and _earlier else []
     try:
-        new = assess_intake(json.loads(intake_json), source=f"assessment {aid}", now=_NOW, engine=_engine)
+        new = assess_intake(json.loads(intake_json), source=f"assessment {aid}", now=_NOW, engine=_engine,
+                            history=history)
     except Exception as exc:  # an intake the candidate rules cannot read is itself an impact
         return Change(aid, old.client.name, str(old.assessed_on), error=f"{type(exc).__name__}: {exc}")
     return compare(aid, old, new)
 
 
 def run_impact(items: Iterable[tuple[str, str, str]], rules: Path, *, jobs: int = 1,
-               on_done: Callable[[Change], None] | None = None) -> Iterator[Change]:
-    """Re-run each (assessment id, intake JSON, assessment JSON) on the rules in `rules`.
-    At most a few items per worker are in flight, so memory does not grow with the store."""
-    _init(str(rules))  # a broken candidate rule set fails here, before any worker starts
-    for change in (map(_one, items) if jobs <= 1 else _in_workers(items, rules, jobs)):
+               on_done: Callable[[Change], None] | None = None,
+               earlier: EarlierOf | None = None) -> Iterator[Change]:
+    """Re-run each (assessment id, intake JSON, assessment JSON) on the rules in `rules`; a
+    review against the visits `earlier` gives for it. At most a few items per worker are in
+    flight, so memory does not grow with the store."""
+    _init(str(rules), earlier)  # a broken candidate rule set fails here, before any worker starts
+    for change in (map(_one, items) if jobs <= 1 else _in_workers(items, rules, jobs, earlier)):
         if on_done:
             on_done(change)
         yield change
 
 
-def _in_workers(items: Iterable[tuple[str, str, str]], rules: Path, jobs: int) -> Iterator[Change]:
+def _in_workers(items: Iterable[tuple[str, str, str]], rules: Path, jobs: int,
+                earlier: EarlierOf | None) -> Iterator[Change]:
     """Results in input order, with at most 4 items per worker in flight."""
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     window: deque[Future[Change]] = deque()
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(str(rules),)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
+                             initargs=(str(rules), earlier)) as pool:
         for item in items:
             window.append(pool.submit(_one, item))
             if len(window) >= jobs * 4:

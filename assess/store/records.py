@@ -214,6 +214,24 @@ def stored_intakes(engine: Engine, *, client: str | None = None, since: dt.date 
         last = rows[-1][0]
 
 
+def earlier_documents(url: str, assessment_id: str) -> list[str]:
+    """The assessment JSON of the client's current visits before this assessment, oldest
+    first: what a review was assessed against. Opens the store by URL, so that `impact`'s
+    worker processes can call it."""
+    from assess.store.database import open_store
+
+    with open_store(url).connect() as conn:
+        row = conn.execute(select(visits.c.client_id).join(assessments, assessments.c.visit_id == visits.c.id)
+                           .where(assessments.c.id == assessment_id)).one()
+        q = (select(assessments.c.id, assessments.c.document)
+             .join(visits, visits.c.id == assessments.c.visit_id)
+             .where(and_(visits.c.client_id == row[0], _current()))
+             .order_by(visits.c.visit_date, assessments.c.recorded_at))
+        docs = conn.execute(q).all()
+    ids = [d[0] for d in docs]
+    return [d[1] for d in docs[: ids.index(assessment_id)]] if assessment_id in ids else []
+
+
 def recorder(given: str | None, clinician: str | None = None) -> str:
     """Who a stored record is by: as given (--by), the intake's clinician, $ASSESS_USER, or
     the login name."""

@@ -86,3 +86,19 @@ def test_a_bad_review_saves_nothing(store_url: str, tmp_path: Path) -> None:
         assert words in done.output and "Traceback" not in done.output, done.output
         assert not out.exists()
     assert _stored(store_url) == 1
+
+
+def test_impact_reassesses_a_review_against_the_visits_before_it(store_url: str, tmp_path: Path) -> None:
+    # A review's plan continues the last one (its stage moved by the re-test): assessed again
+    # without the earlier visit it would look changed under the very same rules.
+    _first_visit(store_url, tmp_path)
+    update = _update(tmp_path, "review.yaml",
+                     {"date": "2026-12-18", "retests": {"band_hurdle_hold": "passed"}})
+    done = runner.invoke(app, ["review", "Priya Shah", str(update), "-o", str(tmp_path / "v2.pdf"),
+                               "--db", store_url])
+    assert done.exit_code == 0, done.output
+    same = runner.invoke(app, ["impact", "--rules", str(ROOT / "rules"), "--db", store_url, "--jobs", "1",
+                               "--json", "-"])
+    assert same.exit_code == 0, same.output
+    result = json.loads(same.output[: same.output.rindex("}") + 1])
+    assert (result["assessments"], result["changed"]) == (2, 0), result["changes"]
