@@ -82,7 +82,7 @@ def rule_scaling(repeat: int) -> dict[str, Any]:
     from assess.domain.assessment import Intake
     from assess.files.intake_io import read_intake_file
     from assess.inference.engine import build_engine
-    from assess.inference.facts import catalogue_facts, intake_facts
+    from assess.inference.facts import equipment_facts, intake_facts
 
     kb = load_knowledge()
     facts = []
@@ -90,7 +90,7 @@ def rule_scaling(repeat: int) -> dict[str, Any]:
         intake = Intake.model_validate(
             validate_intake(read_intake_file(path)).model_dump(mode="json", exclude_unset=True))
         equipment = [e for e in intake.answers.get("equipment", []) if e != "none"]
-        facts.append(intake_facts(intake) + catalogue_facts(kb, equipment))
+        facts.append(intake_facts(intake) + equipment_facts(kb, equipment))
     out: dict[str, Any] = {}
     for copies in (1, 2, 4):
         engine = build_engine(kb, copies=copies)

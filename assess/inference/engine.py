@@ -54,6 +54,10 @@ def _import_experta() -> Any:
 ex = _import_experta()
 from experta.strategies import DepthStrategy  # noqa: E402 - after the compatibility alias
 
+from assess.inference.facts import FactSpec, catalogue_facts  # noqa: E402
+from assess.inference.rete_index import index_alpha, index_conflict_sets  # noqa: E402 - imports experta
+from assess.inference.rete_state import Kept, keep, put_back  # noqa: E402 - imports experta
+
 KINDS = tuple(k.value for k in FactKind)  # one experta Fact class per kind
 FACT_TYPES: dict[str, type] = {k: type(k, (ex.Fact,), {}) for k in KINDS}
 # Fields every declared fact of a kind carries, with defaults, so that the same
@@ -230,13 +234,35 @@ class _Recorder(KnowledgeEngine):  # type: ignore[misc]
     """KnowledgeEngine that records firings and the provenance of every fact."""
 
     __strategy__ = _Strategy
+    # The indexes of rete_index and the kept catalogue state of rete_state; False only to
+    # compare the results with experta's own network declared from scratch.
+    indexed = True
 
-    def start(self, facts: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        self.reset()
-        self.records: dict[tuple[str, tuple[tuple[str, Any], ...]], FactRecord] = {}
-        self.by_id: dict[int, FactRecord] = {}
+    def __init__(self) -> None:
+        super().__init__()
+        self._kept: tuple[Sequence[FactSpec], Kept] | None = None
+        if self.indexed:
+            index_alpha(self.matcher.root_node)
+            index_conflict_sets(self.matcher)
+
+    def start(self, facts: Sequence[FactSpec], catalogue: Sequence[FactSpec] = ()) -> None:
+        """Declare the catalogue's facts (or put back their kept state), then this run's."""
+        if self._kept is not None and self._kept[0] is catalogue:
+            put_back(self, self._kept[1])
+        else:
+            self.reset()
+            self.records: dict[tuple[str, tuple[tuple[str, Any], ...]], FactRecord] = {}
+            self.by_id: dict[int, FactRecord] = {}
+            self._declare(catalogue)
+            if self.indexed and catalogue:
+                self._kept = (catalogue, keep(self))
         self.firings: list[Firing] = []
         self.halted = False
+        self._declare(facts)
+
+    def _declare(self, facts: Sequence[FactSpec]) -> None:
+        if not facts:
+            return
         declared = [FACT_TYPES[kind](**fields) for kind, fields in facts]
         self.declare(*declared)
         for fact, (kind, fields) in zip(declared, facts, strict=True):
@@ -313,6 +339,10 @@ class Engine:
     kb: KnowledgeBase
     _cls: type = field(repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    catalogue: list[FactSpec] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.catalogue = catalogue_facts(self.kb)
 
     def _instance(self) -> Any:
         instance = getattr(self._local, "engine", None)
@@ -320,9 +350,10 @@ class Engine:
             instance = self._local.engine = self._cls()
         return instance
 
-    def run(self, facts: Sequence[tuple[str, dict[str, Any]]]) -> RunResult:
+    def run(self, facts: Sequence[FactSpec], *, catalogue: bool = True) -> RunResult:
+        """Run the rules over `facts`, after the catalogue's facts unless told not to."""
         engine = self._instance()
-        engine.start(facts)
+        engine.start(facts, self.catalogue if catalogue else ())
         engine.run()
         records = sorted(engine.by_id.values(), key=lambda r: r.index)
         return RunResult(records, list(engine.firings), engine.halted)

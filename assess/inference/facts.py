@@ -66,10 +66,9 @@ def intake_facts(intake: Intake) -> list[FactSpec]:
     return facts
 
 
-def catalogue_facts(kb: KnowledgeBase, equipment: list[str]) -> list[FactSpec]:
-    """What the catalogue says of each exercise, what each precaution restricts or changes,
-    and what this person's equipment rules out."""
-    have = set(equipment)
+def catalogue_facts(kb: KnowledgeBase) -> list[FactSpec]:
+    """What the catalogue says of each exercise, and what each precaution restricts or changes:
+    the same for every client (the engine matches them once per process; engine.py)."""
     facts: list[FactSpec] = []
     for ex in kb.exercises.values():
         facts.extend((FactKind.TAG, {"exercise": ex.id, "tag": t}) for t in ex.tags)
@@ -80,13 +79,18 @@ def catalogue_facts(kb: KnowledgeBase, equipment: list[str]) -> list[FactSpec]:
         if ex.regression.exercise:
             facts.append((FactKind.REGRESSION, {"exercise": ex.id, "by": ex.regression.exercise}))
         facts.extend((FactKind.CARE, {"exercise": ex.id, "precaution": p}) for p in ex.care)
-        if ex.equipment and not have.intersection(ex.equipment):
-            needs = " or ".join(e.replace("_", " ") for e in ex.equipment)
-            facts.append((FactKind.UNAVAILABLE, {"exercise": ex.id, "needs": needs}))
     for pid, precaution in kb.precautions.items():
         facts.extend((FactKind.RESTRICTS, {"precaution": pid, "tag": t}) for t in precaution.excludes)
         facts.extend((FactKind.MODIFIES, {"precaution": pid, "tag": t}) for t in precaution.modifies)
     return facts
+
+
+def equipment_facts(kb: KnowledgeBase, equipment: list[str]) -> list[FactSpec]:
+    """The exercises this person's equipment rules out."""
+    have = set(equipment)
+    return [(FactKind.UNAVAILABLE,
+             {"exercise": ex.id, "needs": " or ".join(e.replace("_", " ") for e in ex.equipment)})
+            for ex in kb.exercises.values() if ex.equipment and not have.intersection(ex.equipment)]
 
 
 def review_facts(kb: KnowledgeBase, intake: Intake, previous: Assessment,

@@ -76,9 +76,17 @@ def _prescribers(kb: KnowledgeBase) -> dict[str, list[RuleDef]]:
     return out
 
 
-def _concluders(kb: KnowledgeBase, kind: str, name: str) -> list[RuleDef]:
-    cls = FindingAct if kind == "finding" else PatternAct
-    return [r for r in kb.rules if any(isinstance(a, cls) and a.head == name for a in r.then)]
+def _concluders(kb: KnowledgeBase) -> dict[tuple[str, str], list[str]]:
+    """The ids of the rules that conclude each finding and pattern, by (kind, name)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for rule in kb.rules:
+        for action in rule.then:
+            if isinstance(action, FindingAct | PatternAct):
+                kind = "finding" if isinstance(action, FindingAct) else "pattern"
+                ids = out.setdefault((kind, action.head), [])
+                if rule.id not in ids:
+                    ids.append(rule.id)
+    return out
 
 
 def exclusion_reason(kb: KnowledgeBase, fields: dict[str, Any]) -> str:
@@ -94,7 +102,8 @@ def _present(run: RunResult, kind: str, name: str) -> bool:
     return any(f.fields.get("id") == name for f in run.of(fact_kind))
 
 
-def _missing(kb: KnowledgeBase, run: RunResult, rule: RuleDef) -> list[str]:
+def _missing(kb: KnowledgeBase, run: RunResult, rule: RuleDef,
+             concluders: dict[tuple[str, str], list[str]]) -> list[str]:
     """The findings or patterns a rule needed that this run did not conclude."""
     out = []
     for cond in rule.when:
@@ -102,7 +111,7 @@ def _missing(kb: KnowledgeBase, run: RunResult, rule: RuleDef) -> list[str]:
             kind, name = cond.key, cond.head
             if not is_var(name) and name != "any" and not _present(run, kind, name):
                 text = kb.plan.patterns.get(name) or kb.plan.findings.get(name) or name
-                via = ", ".join(r.id for r in _concluders(kb, kind, name))
+                via = ", ".join(concluders.get((kind, name), []))
                 out.append(f"{kind} '{text}' was not found (concluded by {via})")
     return out
 
@@ -119,6 +128,7 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
     prescribed_later = {f.fields["exercise"] for f in prescribed if f.fields["step"] == Step.LATER}
     before = {e.progression: e for e in kb.exercises.values() if e.progression}
     prescribers = _prescribers(kb)
+    concluders = _concluders(kb)
     given = prescribed_now | prescribed_later | in_plan
 
     def chain_given(ex_id: str) -> bool:
@@ -163,7 +173,7 @@ def why_not(kb: KnowledgeBase, run: RunResult, plan: Plan) -> list[WhyNot]:
             after = f" after {prev.name}" if prev else ""
             note("later_stage", f"the next stage{after}; the plan gives one stage at a time")
         elif ex.id in prescribers:
-            gaps = [g for r in prescribers[ex.id] for g in _missing(kb, run, r)]
+            gaps = [g for r in prescribers[ex.id] for g in _missing(kb, run, r, concluders)]
             rules = tuple(r.id for r in prescribers[ex.id])
             note("pattern_missing", "; ".join(dict.fromkeys(gaps)) or "no rule called for it", rules)
         elif ex.id in before:

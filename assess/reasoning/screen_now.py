@@ -33,5 +33,6 @@ def referral_so_far(answers: dict[str, Any]) -> Referral | None:
     from assess.reasoning.assemble import referral_of
 
     engine = default_engine()
-    refs = engine.run(intake_facts(Intake(answers=answers))).of(FactKind.REFERRAL)
+    # The answers alone: the catalogue plays no part in whether to refer.
+    refs = engine.run(intake_facts(Intake(answers=answers)), catalogue=False).of(FactKind.REFERRAL)
     return referral_of(engine.kb, refs) if refs else None

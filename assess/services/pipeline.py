@@ -91,7 +91,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     it is a review: progressions continue from the last plan by their re-tests, and the
     assessment compares this visit with the earlier ones."""
     from assess.inference.engine import default_engine  # experta is imported only when rules run
-    from assess.inference.facts import catalogue_facts, intake_facts, review_facts
+    from assess.inference.facts import equipment_facts, intake_facts, review_facts
 
     model = validate_intake(data, source=source, text=text)
     # The typed intake keeps exactly what the file gave (JSON values, unset fields absent).
@@ -103,7 +103,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     equipment = [e for e in intake.answers.get("equipment", []) if e != nothing]
     now = now or clock()
     assessed_on = intake.date or now.date()
-    facts = intake_facts(intake) + catalogue_facts(kb, equipment)
+    facts = intake_facts(intake) + equipment_facts(kb, equipment)  # after the catalogue's (engine)
     if history:
         facts += review_facts(kb, intake, history[-1], assessed_on)
     run = engine.run(facts)

@@ -10,7 +10,7 @@ from assess.definitions.intake import validate_intake
 from assess.definitions.knowledge import load_knowledge
 from assess.domain.assessment import Intake
 from assess.domain.results import FactKind
-from assess.inference.facts import catalogue_facts, intake_facts
+from assess.inference.facts import catalogue_facts, equipment_facts, intake_facts
 
 KB = load_knowledge()
 
@@ -69,13 +69,13 @@ def test_age_at_onset_is_derived_from_age_and_weeks_of_pain() -> None:
 
 def test_equipment_the_client_lacks_makes_exercises_unavailable() -> None:
     needing = {ex.id for ex in KB.exercises.values() if ex.equipment}
-    none = {f["exercise"] for k, f in catalogue_facts(KB, []) if k == FactKind.UNAVAILABLE}
+    none = {f["exercise"] for k, f in equipment_facts(KB, []) if k == FactKind.UNAVAILABLE}
     assert none == needing
     everything = sorted({e for ex in KB.exercises.values() for e in ex.equipment})
-    assert not [f for k, f in catalogue_facts(KB, everything) if k == FactKind.UNAVAILABLE]
+    assert not equipment_facts(KB, everything)
 
 
 def test_every_precaution_says_what_it_restricts() -> None:
-    restricts = {(f["precaution"], f["tag"]) for k, f in catalogue_facts(KB, [])
+    restricts = {(f["precaution"], f["tag"]) for k, f in catalogue_facts(KB)
                  if k == FactKind.RESTRICTS}
     assert restricts == {(pid, t) for pid, p in KB.precautions.items() for t in p.excludes}

@@ -15,7 +15,7 @@ from assess.definitions.knowledge import load_knowledge
 from assess.domain.assessment import Intake
 from assess.domain.results import FactKind, FactRecord, RunResult
 from assess.inference.engine import default_engine
-from assess.inference.facts import catalogue_facts, intake_facts
+from assess.inference.facts import equipment_facts, intake_facts
 from assess.reasoning.assemble import assemble, merge_sides, side_words
 
 KB = load_knowledge()
@@ -29,7 +29,7 @@ def _run(name: str) -> tuple[RunResult, list[str]]:
     intake = Intake.model_validate(validate_intake(doc).model_dump(mode="json", exclude_unset=True))
     equipment = [e for e in intake.answers.get("equipment", []) if e != "none"]
     engine = default_engine()
-    return engine.run(intake_facts(intake) + catalogue_facts(engine.kb, equipment)), equipment
+    return engine.run(intake_facts(intake) + equipment_facts(engine.kb, equipment)), equipment
 
 
 def _with(run: RunResult, kind: FactKind, fields: dict[str, Any]) -> RunResult:
