@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from assess.cli import assess_cmds, batch_cmd, intake_cmd, review_cmd, store_cmds  # noqa: F401 - they register
+from assess.cli import (  # noqa: F401 - they register
+    assess_cmds,
+    batch_cmd,
+    correct_cmd,
+    intake_cmd,
+    review_cmd,
+    store_cmds,
+)
 from assess.cli.common import app, out
 
 

@@ -94,17 +94,25 @@ def show(assessment: Annotated[str, typer.Argument(help="The assessment's id (or
     Example: assess show 3f2a9c1e
     """
     with errors():
+        import itertools
+
+        from assess.store.corrections import corrections_of, superseded_by
         from assess.store.records import get_assessment
 
-        stored, _pdf, pdf_sha = get_assessment(_store(db), assessment)
+        store = _store(db)
+        stored, _pdf, pdf_sha = get_assessment(store, assessment)
         a = stored.assessment()
         rs = a.identity.ruleset
         say(f"Assessment {stored.id}")
         say(f"Client: {stored.client_name} ({stored.client_id[:8]}), visit {stored.visit_date}")
         say(f"Recorded {stored.recorded_at:%Y-%m-%d %H:%M} by {stored.recorded_by}; rule set {rs.name} "
             f"{rs.version} ({rs.sha256[:12]})")
-        if stored.supersedes:
-            say(f"Corrects assessment {stored.supersedes}")
+        newer = superseded_by(store, stored.id)
+        if newer:
+            say(f"Superseded: corrected by assessment {newer} (assess show {newer[:8]})")
+        chain = corrections_of(store, stored.id)  # this version, then each it replaced
+        for (version, who, when, reason), (older, *_) in itertools.pairwise(chain):
+            say(f"Version {version[:8]} corrects {older[:8]}: {when}, by {who}, because: {reason}")
         say("Found: " + (", ".join(dict.fromkeys(f.text for f in a.findings)) or "nothing"))
         if a.plan.referral and a.plan.referral_detail:
             say(f"Referral ({a.plan.referral_detail.label}): {a.plan.reason}")

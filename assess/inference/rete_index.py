@@ -39,7 +39,7 @@ class _Dispatch:
         self.children = children  # experta walks these (reset, the conflict-set nodes)
         self.field = group[-1]
         self.by_type = group == _TYPE
-        self.index: dict[Hashable, list[Callable[[Any], None]]] = {}
+        self.index: dict[Any, list[Callable[[Any], None]]] = {}  # literal (or type) -> its tests
         for child in children:
             self.index.setdefault(_literal(child.node), []).append(child.callback)
 

@@ -19,15 +19,15 @@ from assess.services.render import Rendered
 from assess.store.tables import assessments, clients, intakes, pdfs, visits
 
 
-def _sha256(data: bytes) -> str:
+def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _new_id() -> str:
+def new_id() -> str:
     return str(uuid.uuid4())
 
 
@@ -51,31 +51,31 @@ def _client_for(conn: Connection, name: str, client_id: str | None) -> tuple[str
                          "(assess clients lists them)")
     if found:
         return found[0], False
-    return _new_id(), True
+    return new_id(), True
 
 
 def save_assessment(engine: Engine, a: Assessment, *, json_bytes: bytes, pdf: bytes,
                     recorded_by: str, client_id: str | None = None) -> Saved:
     """Store one assessment with its intake and PDF, in one transaction."""
-    now = _now()
+    now = utc_now()
     stamp = {"recorded_by": recorded_by, "recorded_at": now}
     with engine.begin() as conn:
         cid, new = _client_for(conn, a.client.name, client_id)
         if new:
             conn.execute(clients.insert().values(id=cid, name=a.client.name, **stamp))
-        visit_id, intake_id, assessment_id = _new_id(), _new_id(), _new_id()
+        visit_id, intake_id, assessment_id = new_id(), new_id(), new_id()
         conn.execute(visits.insert().values(id=visit_id, client_id=cid, visit_date=a.assessed_on, **stamp))
         intake_json = json.dumps(a.intake.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
         conn.execute(intakes.insert().values(id=intake_id, visit_id=visit_id, document=intake_json,
-                                             sha256=_sha256(intake_json.encode()), **stamp))
+                                             sha256=sha256_of(intake_json.encode()), **stamp))
         ruleset = a.identity.ruleset
         conn.execute(assessments.insert().values(
             id=assessment_id, visit_id=visit_id, intake_id=intake_id,
-            document=json_bytes.decode("utf-8"), sha256=_sha256(json_bytes),
+            document=json_bytes.decode("utf-8"), sha256=sha256_of(json_bytes),
             ruleset_name=ruleset.name, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
             referral=int(a.plan.referral), **stamp))
-        conn.execute(pdfs.insert().values(id=_new_id(), assessment_id=assessment_id, content=pdf,
-                                          sha256=_sha256(pdf), **stamp))
+        conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
+                                          sha256=sha256_of(pdf), **stamp))
     return Saved(cid, a.client.name, visit_id, assessment_id, new)
 
 
@@ -116,8 +116,10 @@ class ClientRow:
 
 
 def list_clients(engine: Engine) -> list[ClientRow]:
+    newer = visits.alias("newer")
+    current = ~select(newer.c.id).where(newer.c.supersedes == visits.c.id).exists()  # not a replaced date
     q = (select(clients.c.id, clients.c.name, func.count(visits.c.id), func.max(visits.c.visit_date))
-         .select_from(clients.outerjoin(visits, visits.c.client_id == clients.c.id))
+         .select_from(clients.outerjoin(visits, and_(visits.c.client_id == clients.c.id, current)))
          .group_by(clients.c.id, clients.c.name).order_by(clients.c.name, clients.c.id))
     with engine.connect() as conn:
         return [ClientRow(r[0], r[1], r[2], r[3]) for r in conn.execute(q)]

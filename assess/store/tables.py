@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -24,12 +25,14 @@ metadata = MetaData()
 ID = String(36)
 
 
-def _versioned(name: str) -> list[Column[object]]:
+def _versioned(name: str) -> list[Column[object] | Index]:
     return [
         Column("supersedes", ID, ForeignKey(f"{name}.id"), nullable=True, index=True),
         Column("recorded_by", String(120), nullable=False),
         Column("reason", Text, nullable=True),
         Column("recorded_at", DateTime(timezone=True), nullable=False),
+        # Each version is replaced at most once (migration 0002): no two current versions.
+        Index(f"uq_{name}_supersedes", "supersedes", unique=True),
     ]
 
 

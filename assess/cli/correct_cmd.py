@@ -1,0 +1,86 @@
+"""`assess correct`: a new version of a stored assessment, from a corrected intake, that names
+the version it replaces, who made it and why; the old version stays in the store as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assess.cli.common import (
+    ByOpt,
+    DbOpt,
+    ForceOpt,
+    JsonOpt,
+    NoAuditOpt,
+    PageOpt,
+    PaperChoice,
+    PdfOpt,
+    app,
+    errors,
+    say,
+)
+
+
+@app.command()
+def correct(
+    assessment: Annotated[str, typer.Argument(help="The stored assessment's id (or its first characters).")],
+    update: Annotated[str, typer.Argument(
+        help="The correction, YAML or JSON: a whole intake, or only the fields that were wrong "
+             "(answers, measurements, date, outcomes, retests); - reads standard input.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is corrected (kept with the correction).")],
+    output: PdfOpt = "plan.pdf",
+    json_path: JsonOpt = None,
+    no_audit: NoAuditOpt = False,
+    page_size: PageOpt = PaperChoice.A4,
+    force: ForceOpt = False,
+    db: DbOpt = None,
+    by: ByOpt = None,
+) -> None:
+    """Correct a stored assessment: assess the corrected intake and save it as a new version.
+
+    Example: assess correct 3f2a9c1e fix.yaml --reason "hip flexion was entered on the wrong side"
+
+    The correction is laid over the stored intake (what it does not give stays as it was) and
+    assessed again, a review against the same earlier visits. The new version names the one it
+    replaces, who made it (--by) and why (--reason); history, show and impact use the new
+    version, and export still gives the old one by its id. Exit codes as for run: 2 for an
+    invalid correction, an assessment already corrected (correct its newer version) or a
+    correction that names another client, with nothing written or saved.
+    """
+    with errors():
+        from assess.domain.assessment import Assessment
+        from assess.domain.errors import UsageError
+        from assess.files.outputs import Output, check_outputs, write_together
+        from assess.services.review import assess_correction
+        from assess.store.corrections import save_correction, superseded_by
+        from assess.store.database import open_store, resolve_url
+        from assess.store.records import earlier_documents, get_assessment, recorder
+
+        url = resolve_url(db)
+        wanted = [Output(output, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
+        check_outputs(wanted, inputs=[] if update == "-" else [Path(update)], force=force)
+        store = open_store(url)
+        stored, _pdf, _sha = get_assessment(store, assessment)
+        newer = superseded_by(store, stored.id)
+        if newer:
+            raise UsageError(f"assessment {stored.id[:8]} was already corrected by {newer[:8]}; "
+                             "correct that version")
+        old = stored.assessment()
+        history = [Assessment.model_validate_json(d) for d in earlier_documents(url, stored.id)] \
+            if old.review is not None else []
+        done = assess_correction(Path(update), old, history, with_audit=not no_audit,
+                                 page_size="letter" if page_size is PaperChoice.letter else "A4")
+        who = recorder(by, done.assessment.clinician)
+        saved = save_correction(store, stored.id, done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
+                                recorded_by=who, reason=reason)
+        to_stderr = "-" in (output, json_path)
+        say(f"saved as assessment {saved.assessment_id[:8]}, correcting {stored.id[:8]} (by {who}: {reason})",
+            to_stderr=to_stderr)
+        outputs = [Output(output, "PDF", done.pdf)]
+        if json_path:
+            outputs.append(Output(json_path, "JSON", done.json_bytes))
+        write_together(outputs)
+        say("Wrote " + " and ".join(p if p != "-" else "standard output" for p in (output, json_path) if p),
+            to_stderr=to_stderr)
