@@ -16,7 +16,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assess.domain.assessment import Assessment
+from pydantic import BaseModel, ConfigDict
+
+from assess.domain.assessment import Assessment, Client
+from assess.domain.plan import Plan
 
 # A fixed clock for re-runs: the plan is compared, not when it was made.
 _NOW = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -41,16 +44,28 @@ class Change:
         return bool(self.referral_lost or self.referral_gained or self.added or self.removed or self.error)
 
 
-def _exercise_rules(a: Assessment) -> dict[str, list[str]]:
+class StoredPlan(BaseModel):
+    """What impact reads of a stored assessment: whose, of when, its plan, and whether it was a
+    review. Reading only these (the audit and intake are most of the JSON) keeps the re-run's
+    cost the rules', not the parser's."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    client: Client
+    assessed_on: dt.date
+    plan: Plan
+    review: dict[str, Any] | None = None
+
+
+def _exercise_rules(a: Assessment | StoredPlan) -> dict[str, list[str]]:
     return {e.id: list(e.rules) for b in a.plan.blocks for e in b.exercises}
 
 
-def _referral_rules(a: Assessment) -> list[str]:
+def _referral_rules(a: Assessment | StoredPlan) -> list[str]:
     detail = a.plan.referral_detail
     return sorted({r.rule for r in detail.reasons}) if detail else []
 
 
-def compare(aid: str, old: Assessment, new: Assessment) -> Change:
+def compare(aid: str, old: Assessment | StoredPlan, new: Assessment) -> Change:
     """The difference between a stored plan and the candidate rules' plan for the same intake."""
     before, after = _exercise_rules(old), _exercise_rules(new)
     why_not = {w.exercise: list(w.rules) for w in new.audit.why_not}
@@ -83,7 +98,7 @@ def _one(item: tuple[str, str, str]) -> Change:
     from assess.services.pipeline import assess_intake
 
     aid, intake_json, assessment_json = item
-    old = Assessment.model_validate_json(assessment_json)
+    old = StoredPlan.model_validate_json(assessment_json)
     history = [Assessment.model_validate_json(d) for d in _earlier(aid)] \
         if old.review is not None and _earlier else []
     try:
