@@ -11,7 +11,7 @@ from conftest import ROOT
 # Lowest first: each layer is a subpackage of assess/. A module may import from its own
 # layer and any layer below.
 LAYERS: list[str] = ["domain", "files", "definitions", "inference", "reasoning", "rendering", "services",
-                     "store", "cli"]
+                     "store", "web", "cli"]
 PACKAGE = ROOT / "assess"
 
 

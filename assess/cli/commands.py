@@ -12,6 +12,7 @@ from assess.cli import (  # noqa: F401 - they register
     correct_cmd,
     intake_cmd,
     review_cmd,
+    serve_cmd,
     store_cmds,
 )
 from assess.cli.common import app, out

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,13 +63,18 @@ def input_digest(intake: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@cache
+def _experta_version() -> str:
+    return version("experta")  # a metadata look-up, a millisecond: once per process
+
+
 def identity(kb: KnowledgeBase, intake: Intake) -> Identity:
     q, b = questionnaire(), battery()
     return Identity(
         ruleset=RuleSetId(name=kb.info.name, version=kb.info.version, sha256=kb.sha256),
         questionnaire=DefinitionId(id=q.id, version=q.version),
         battery=DefinitionId(id=b.id, version=b.version),
-        engine=EngineId(assess=__version__, experta=version("experta")),
+        engine=EngineId(assess=__version__, experta=_experta_version()),
         input_sha256=input_digest(intake.model_dump(mode="json")),
     )
 

@@ -141,13 +141,13 @@ class StoredAssessment:
         return Assessment.model_validate_json(self.document)
 
 
-def _current() -> ColumnElement[bool]:
+def current_only() -> ColumnElement[bool]:
     """Assessments that no later version supersedes."""
     newer = assessments.alias("newer")
     return ~select(newer.c.id).where(newer.c.supersedes == assessments.c.id).exists()
 
 
-def _stored_query() -> Select[Any]:
+def stored_query() -> Select[Any]:
     return (select(assessments.c.id, visits.c.client_id, clients.c.name, visits.c.visit_date,
                    assessments.c.recorded_at, assessments.c.recorded_by, assessments.c.document,
                    assessments.c.sha256, assessments.c.supersedes)
@@ -159,7 +159,7 @@ def history(engine: Engine, client_key: str) -> tuple[str, list[StoredAssessment
     """A client's current assessments, oldest visit first."""
     with engine.connect() as conn:
         cid = resolve_client(conn, client_key)
-        q = _stored_query().where(and_(visits.c.client_id == cid, _current()))
+        q = stored_query().where(and_(visits.c.client_id == cid, current_only()))
         rows = conn.execute(q.order_by(visits.c.visit_date, assessments.c.recorded_at)).all()
         name = conn.execute(select(clients.c.name).where(clients.c.id == cid)).scalar_one()
     return name, [StoredAssessment(*r) for r in rows]
@@ -169,7 +169,7 @@ def get_assessment(engine: Engine, key: str) -> tuple[StoredAssessment, bytes, s
     """One assessment with its PDF bytes and the PDF's recorded sha256."""
     with engine.connect() as conn:
         aid = resolve_assessment(conn, key)
-        row = conn.execute(_stored_query().where(assessments.c.id == aid)).one()
+        row = conn.execute(stored_query().where(assessments.c.id == aid)).one()
         pdf = conn.execute(select(pdfs.c.content, pdfs.c.sha256).where(pdfs.c.assessment_id == aid)
                            .order_by(pdfs.c.recorded_at.desc())).first()
     if pdf is None:
@@ -182,7 +182,7 @@ def _window(engine: Engine, q: Select[Any], client: str | None, since: dt.date |
     """Current assessments only, of one client and between two visit dates when asked."""
     with engine.connect() as conn:
         cid = resolve_client(conn, client) if client else None
-    q = q.join(visits, visits.c.id == assessments.c.visit_id).where(_current())
+    q = q.join(visits, visits.c.id == assessments.c.visit_id).where(current_only())
     if cid:
         q = q.where(visits.c.client_id == cid)
     if since:
@@ -227,7 +227,7 @@ def earlier_documents(url: str, assessment_id: str) -> list[str]:
                            .where(assessments.c.id == assessment_id)).one()
         q = (select(assessments.c.id, assessments.c.document)
              .join(visits, visits.c.id == assessments.c.visit_id)
-             .where(and_(visits.c.client_id == row[0], _current()))
+             .where(and_(visits.c.client_id == row[0], current_only()))
              .order_by(visits.c.visit_date, assessments.c.recorded_at))
         docs = conn.execute(q).all()
     ids = [d[0] for d in docs]

@@ -83,4 +83,30 @@ pdfs = Table(
     *_versioned("pdfs"),
 )
 
+# The web desk's accounts and sessions (migration 0003): not clinical records, so not append-only.
+clinicians = Table(
+    "clinicians", metadata,
+    Column("id", ID, primary_key=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),  # as records are signed (`--by`): whose they are
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("token_sha256", String(64), primary_key=True),  # the cookie's token is never stored
+    Column("clinician_id", ID, ForeignKey("clinicians.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(80), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Integer, nullable=False),
+)
+
 APPEND_ONLY = ("clients", "visits", "intakes", "assessments", "pdfs")

@@ -1,0 +1,65 @@
+"""`assess serve` (the clinician desk on the web) and `assess user add` (a clinician account).
+Starlette and uvicorn load only here."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from assess.cli.common import DbOpt, app, errors, say
+
+user_app = typer.Typer(help="Clinician accounts for the web desk (assess serve).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="The name to sign in with.")],
+    name: Annotated[str, typer.Option("--name", help="The clinician's name as records are signed (--by): "
+                                                     "the desk shows the assessments recorded under it.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="Read the password from standard input (for scripts) "
+                                                      "instead of asking twice.")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Create a clinician account for the web desk.
+
+    Example: assess user add jphysio --name "J. Physio"
+    """
+    with errors():
+        from assess.store.accounts import add_clinician
+        from assess.store.database import open_store, resolve_url
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = typer.prompt("Password (at least 10 characters)", hide_input=True,
+                                    confirmation_prompt=True)
+        made = add_clinician(open_store(resolve_url(db)), username, name, password)
+        say(f"Clinician {made.username} ({made.name}) can sign in at assess serve")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    db: DbOpt = None,
+) -> None:
+    """Serve the clinician desk: sign in, see your assessments, HOW and WHY NOT, download PDFs.
+
+    Example: assess serve --port 8000 --db sqlite:///clinic.db
+
+    Put it behind a TLS proxy to reach it from other machines: the session cookie is marked
+    Secure when the request came over https.
+    """
+    with errors():
+        import uvicorn
+
+        from assess.store.database import resolve_url
+        from assess.web.app import create_app
+
+        application = create_app(resolve_url(db))
+        say(f"Serving the desk at http://{host}:{port}/ (Ctrl-C stops)")
+        uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)

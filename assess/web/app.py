@@ -1,0 +1,55 @@
+"""The web application: routes, templates, the store it serves, and the error pages (an
+anonymous visitor is sent to sign in; anything not the clinician's is 404, like a missing id)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from assess.store.database import open_store
+from assess.web import desk
+from assess.web.guard import SecurityHeaders
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+_MESSAGES = {403: "Refused", 404: "Not found", 429: "Too many attempts"}
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 401:
+        return RedirectResponse("/sign-in", status_code=303)
+    detail = exc.detail if isinstance(exc, HTTPException) and status == 403 else ""
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "error.html", {"title": _MESSAGES.get(status, "Something went wrong"), "detail": detail},
+        status_code=status)
+    return response
+
+
+def create_app(url: str) -> Starlette:
+    """The desk over the store at `url` (opened and migrated now, so a bad URL fails at start)."""
+    app = Starlette(
+        routes=[
+            Route("/", desk.home),
+            Route("/sign-in", desk.sign_in_page, methods=["GET"]),
+            Route("/sign-in", desk.sign_in, methods=["POST"]),
+            Route("/sign-out", desk.sign_out, methods=["POST"]),
+            Route("/desk", desk.desk),
+            Route("/desk/assessments/{assessment_id}", desk.assessment),
+            Route("/desk/assessments/{assessment_id}/plan.pdf", desk.pdf),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPException: _error},
+    )
+    app.state.store = open_store(url)
+    app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
+    return app

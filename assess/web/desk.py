@@ -1,0 +1,121 @@
+"""The clinician desk's pages: sign-in and sign-out, the clinician's assessments, one
+assessment with HOW and WHY NOT in the words of `assess explain`, and its PDF."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from assess.domain.errors import UsageError
+from assess.reasoning.audit_words import how_accounts, why_not_groups
+from assess.store.accounts import SESSION_HOURS, Clinician, own_assessment, own_assessments, pdf_of
+from assess.store.accounts import sign_in as check_sign_in
+from assess.store.accounts import sign_out as end_session
+from assess.store.records import StoredAssessment
+from assess.web.guard import (
+    PRE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    checked_form,
+    new_csrf,
+    set_cookie,
+    signed_in,
+)
+
+
+def _page(request: Request, name: str, status: int = 200, **context: object) -> Response:
+    response: Response = request.app.state.templates.TemplateResponse(request, name, context,
+                                                                      status_code=status)
+    return response
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/desk" if await signed_in(request) else "/sign-in", status_code=303)
+
+
+async def sign_in_page(request: Request) -> Response:
+    if await signed_in(request):
+        return RedirectResponse("/desk", status_code=303)
+    return _sign_in_form(request)
+
+
+def _sign_in_form(request: Request, *, username: str = "", error: str = "", status: int = 200) -> Response:
+    csrf = new_csrf()
+    response = _page(request, "sign_in.html", status, csrf=csrf, username=username, error=error)
+    set_cookie(request, response, PRE_SESSION_COOKIE, csrf, max_age=3600)
+    return response
+
+
+async def sign_in(request: Request) -> Response:
+    form = await checked_form(request, request.cookies.get(PRE_SESSION_COOKIE))
+    username, password = str(form.get("username", "")).strip(), str(form.get("password", ""))
+    try:
+        done = await run_in_threadpool(check_sign_in, request.app.state.store, username, password)
+    except UsageError as exc:
+        return _sign_in_form(request, username=username, error=str(exc), status=429)
+    if done is None:
+        return _sign_in_form(request, username=username, error="The username or password is not right.",
+                             status=401)
+    response = RedirectResponse("/desk", status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, done[0], max_age=SESSION_HOURS * 3600)
+    response.delete_cookie(PRE_SESSION_COOKIE, path="/")
+    return response
+
+
+async def _clinician(request: Request) -> tuple[Clinician, str]:
+    found = await signed_in(request)
+    if found is None:
+        raise HTTPException(401)
+    return found
+
+
+async def sign_out(request: Request) -> Response:
+    _, csrf = await _clinician(request)
+    await checked_form(request, csrf)
+    await run_in_threadpool(end_session, request.app.state.store, request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def desk(request: Request) -> Response:
+    clinician, csrf = await _clinician(request)
+    stored = await run_in_threadpool(own_assessments, request.app.state.store, clinician)
+    rows = []
+    for s in stored:
+        a = s.assessment()
+        rows.append({"id": s.id, "date": s.visit_date, "client": s.client_name, "pain": a.intake.answers.get(
+            "pain_now", "-"), "plan": (f"referral ({a.plan.referral_detail.label})"
+                                       if a.plan.referral and a.plan.referral_detail
+                                       else f"{len(a.plan.exercise_ids())} exercise(s)")})
+    return _page(request, "desk.html", clinician=clinician, csrf=csrf, rows=rows)
+
+
+async def _own(request: Request) -> tuple[Clinician, str, StoredAssessment]:
+    clinician, csrf = await _clinician(request)
+    stored = await run_in_threadpool(own_assessment, request.app.state.store, clinician,
+                                     request.path_params["assessment_id"])
+    if stored is None:
+        raise HTTPException(404)
+    return clinician, csrf, stored
+
+
+async def assessment(request: Request) -> Response:
+    clinician, csrf, stored = await _own(request)
+    a = stored.assessment()
+    # One line per finding and side, as `assess show` says them (several rules may conclude one).
+    findings = list({(f.text, f.side): f for f in a.findings}.values())
+    return _page(request, "assessment.html", clinician=clinician, csrf=csrf, stored=stored, a=a,
+                 findings=findings,
+                 accounts=how_accounts(a), why_not=why_not_groups(a))
+
+
+async def pdf(request: Request) -> Response:
+    *_, stored = await _own(request)
+    sid = stored.id
+    content = await run_in_threadpool(pdf_of, request.app.state.store, sid)
+    if content is None:
+        raise HTTPException(404)
+    return Response(content, media_type="application/pdf",
+                    headers={"content-disposition": f'attachment; filename="assessment-{sid[:8]}.pdf"'})
