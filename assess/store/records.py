@@ -40,12 +40,16 @@ class Saved:
     new_client: bool
 
 
-def _client_for(conn: Connection, name: str, client_id: str | None) -> tuple[str, bool]:
+def _client_for(conn: Connection, name: str, client_id: str | None, *,
+                ambiguous_is_new: bool = False) -> tuple[str, bool]:
     """The client an assessment belongs to: the one named by id, else the one client of that
-    name, else a new client. Two clients of one name need `--client ID`."""
+    name, else a new client. Two clients of one name need `--client ID` (or, for an intake a
+    client sent in, which cannot say, make a new client the clinician then sees)."""
     if client_id:
         return resolve_client(conn, client_id), False
     found = conn.execute(select(clients.c.id).where(clients.c.name == name)).scalars().all()
+    if len(found) > 1 and ambiguous_is_new:
+        return new_id(), True
     if len(found) > 1:
         raise UsageError(f"{len(found)} clients are named {name!r}; say which with --client ID "
                          "(assess clients lists them)")
@@ -57,25 +61,32 @@ def _client_for(conn: Connection, name: str, client_id: str | None) -> tuple[str
 def save_assessment(engine: Engine, a: Assessment, *, json_bytes: bytes, pdf: bytes,
                     recorded_by: str, client_id: str | None = None) -> Saved:
     """Store one assessment with its intake and PDF, in one transaction."""
+    with engine.begin() as conn:
+        return save_in(conn, a, json_bytes=json_bytes, pdf=pdf, recorded_by=recorded_by,
+                       client_id=client_id)
+
+
+def save_in(conn: Connection, a: Assessment, *, json_bytes: bytes, pdf: bytes, recorded_by: str,
+            client_id: str | None = None, ambiguous_is_new: bool = False) -> Saved:
+    """Store one assessment within the caller's transaction `conn`."""
     now = utc_now()
     stamp = {"recorded_by": recorded_by, "recorded_at": now}
-    with engine.begin() as conn:
-        cid, new = _client_for(conn, a.client.name, client_id)
-        if new:
-            conn.execute(clients.insert().values(id=cid, name=a.client.name, **stamp))
-        visit_id, intake_id, assessment_id = new_id(), new_id(), new_id()
-        conn.execute(visits.insert().values(id=visit_id, client_id=cid, visit_date=a.assessed_on, **stamp))
-        intake_json = json.dumps(a.intake.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
-        conn.execute(intakes.insert().values(id=intake_id, visit_id=visit_id, document=intake_json,
-                                             sha256=sha256_of(intake_json.encode()), **stamp))
-        ruleset = a.identity.ruleset
-        conn.execute(assessments.insert().values(
-            id=assessment_id, visit_id=visit_id, intake_id=intake_id,
-            document=json_bytes.decode("utf-8"), sha256=sha256_of(json_bytes),
-            ruleset_name=ruleset.name, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
-            referral=int(a.plan.referral), **stamp))
-        conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
-                                          sha256=sha256_of(pdf), **stamp))
+    cid, new = _client_for(conn, a.client.name, client_id, ambiguous_is_new=ambiguous_is_new)
+    if new:
+        conn.execute(clients.insert().values(id=cid, name=a.client.name, **stamp))
+    visit_id, intake_id, assessment_id = new_id(), new_id(), new_id()
+    conn.execute(visits.insert().values(id=visit_id, client_id=cid, visit_date=a.assessed_on, **stamp))
+    intake_json = json.dumps(a.intake.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    conn.execute(intakes.insert().values(id=intake_id, visit_id=visit_id, document=intake_json,
+                                         sha256=sha256_of(intake_json.encode()), **stamp))
+    ruleset = a.identity.ruleset
+    conn.execute(assessments.insert().values(
+        id=assessment_id, visit_id=visit_id, intake_id=intake_id,
+        document=json_bytes.decode("utf-8"), sha256=sha256_of(json_bytes),
+        ruleset_name=ruleset.name, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
+        referral=int(a.plan.referral), **stamp))
+    conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
+                                      sha256=sha256_of(pdf), **stamp))
     return Saved(cid, a.client.name, visit_id, assessment_id, new)
 
 

@@ -109,4 +109,14 @@ sign_in_attempts = Table(
     Column("succeeded", Integer, nullable=False),
 )
 
+intake_links = Table(
+    "intake_links", metadata,
+    Column("token_sha256", String(64), primary_key=True),  # the link's token is never stored
+    Column("clinician_id", ID, ForeignKey("clinicians.id"), nullable=False, index=True),
+    Column("label", String(120), nullable=False),  # whom the clinician made it for
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
 APPEND_ONLY = ("clients", "visits", "intakes", "assessments", "pdfs")

@@ -15,19 +15,22 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from assess.store.database import open_store
-from assess.web import desk
+from assess.web import desk, intake
 from assess.web.guard import SecurityHeaders
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 _MESSAGES = {403: "Refused", 404: "Not found", 429: "Too many attempts"}
+_SAID = (403, 404)  # statuses whose own words (a refused form, a link that cannot be used) are shown
 
 
 async def _error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     if status == 401:
         return RedirectResponse("/sign-in", status_code=303)
-    detail = exc.detail if isinstance(exc, HTTPException) and status == 403 else ""
+    # A bare 404's words are Starlette's ("Not Found"); only the details we wrote are shown.
+    ours = isinstance(exc, HTTPException) and status in _SAID and exc.detail != "Not Found"
+    detail = exc.detail if ours and isinstance(exc, HTTPException) else ""
     response: Response = request.app.state.templates.TemplateResponse(
         request, "error.html", {"title": _MESSAGES.get(status, "Something went wrong"), "detail": detail},
         status_code=status)
@@ -45,6 +48,9 @@ def create_app(url: str) -> Starlette:
             Route("/desk", desk.desk),
             Route("/desk/assessments/{assessment_id}", desk.assessment),
             Route("/desk/assessments/{assessment_id}/plan.pdf", desk.pdf),
+            Route("/desk/links", desk.new_link, methods=["POST"]),
+            Route("/intake/{token}", intake.intake_page, methods=["GET"], name="intake"),
+            Route("/intake/{token}", intake.submit, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],

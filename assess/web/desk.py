@@ -13,6 +13,7 @@ from assess.reasoning.audit_words import how_accounts, why_not_groups
 from assess.store.accounts import SESSION_HOURS, Clinician, own_assessment, own_assessments, pdf_of
 from assess.store.accounts import sign_in as check_sign_in
 from assess.store.accounts import sign_out as end_session
+from assess.store.links import LINK_DAYS, make_link
 from assess.store.records import StoredAssessment
 from assess.web.guard import (
     PRE_SESSION_COOKIE,
@@ -79,7 +80,7 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-async def desk(request: Request) -> Response:
+async def desk(request: Request, *, link_error: str = "", label: str = "") -> Response:
     clinician, csrf = await _clinician(request)
     stored = await run_in_threadpool(own_assessments, request.app.state.store, clinician)
     rows = []
@@ -89,7 +90,21 @@ async def desk(request: Request) -> Response:
             "pain_now", "-"), "plan": (f"referral ({a.plan.referral_detail.label})"
                                        if a.plan.referral and a.plan.referral_detail
                                        else f"{len(a.plan.exercise_ids())} exercise(s)")})
-    return _page(request, "desk.html", clinician=clinician, csrf=csrf, rows=rows)
+    return _page(request, "desk.html", 422 if link_error else 200, clinician=clinician, csrf=csrf, rows=rows,
+                 link_error=link_error, label=label)
+
+
+async def new_link(request: Request) -> Response:
+    clinician, csrf = await _clinician(request)
+    form = await checked_form(request, csrf)
+    label = str(form.get("label", ""))
+    try:
+        token = await run_in_threadpool(make_link, request.app.state.store, clinician, label)
+    except UsageError as exc:
+        return await desk(request, link_error=str(exc), label=label)
+    url = str(request.url_for("intake", token=token))
+    return _page(request, "link_made.html", clinician=clinician, csrf=csrf, url=url,
+                 label=" ".join(label.split()), days=LINK_DAYS)
 
 
 async def _own(request: Request) -> tuple[Clinician, str, StoredAssessment]:

@@ -1,11 +1,14 @@
-"""The clinician desk in a real browser (Debian's headless Chromium), served for real on
+"""The web desk and intake in a real browser (Debian's headless Chromium), served for real on
 127.0.0.1 (uvicorn in a thread, on a free port) over a SQLite store holding two clinicians'
-assessments: sign-in, the clinician's own assessments with HOW and WHY NOT, the PDF; and its
-security: another clinician's assessment is 404, a form without its CSRF token is 403, hostile
-text shows literally, sign-in attempts are limited, sign-out ends the session."""
+assessments. The desk: sign-in, the clinician's own assessments with HOW and WHY NOT, the PDF;
+another clinician's assessment is 404, a form without its CSRF token is 403, hostile text shows
+literally, sign-in attempts are limited, sign-out ends the session. The intake: a link opens
+one intake once; enableWhen shows and hides; a wrong answer is named beside its field with
+everything typed kept; a red flag gives what to do now; the intake reaches the desk."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -19,15 +22,15 @@ import pytest
 import uvicorn
 import yaml
 from conftest import ROOT, _free_port
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, ViewportSize, expect
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from assess.cli.commands import app
 from assess.store.accounts import add_clinician
 from assess.store.database import open_store
-from assess.store.tables import assessments
+from assess.store.tables import assessments, intake_links
 from assess.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium-headless-shell"
@@ -92,8 +95,8 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
@@ -205,4 +208,146 @@ def test_sign_in_attempts_are_limited(browser: Browser, desk_url: str) -> None:
         expect(page.get_by_role("alert")).to_have_text("The username or password is not right.")
     _sign_in(page, desk_url, username="bcoach", password=PASSWORD)  # right, but too late
     expect(page.get_by_role("alert")).to_contain_text("too many failed sign-ins")
+    ctx.close()
+
+
+# --- The client's intake, by a one-time link ---------------------------------------------
+
+def _fill(page: Page, answers: dict[str, Any]) -> None:
+    """Answer the form as a client would, item by item, from an intake's answers."""
+    for key, value in answers.items():
+        q = page.locator(f"#q-{key}")
+        if key == "psfs":
+            for n, row in enumerate(value):
+                page.locator(f"[id='psfs.{n}.activity']").fill(str(row["activity"]))
+                page.locator(f"[id='psfs.{n}.score']").fill(str(row["score"]))
+        elif isinstance(value, bool):
+            q.locator(f"input[value={'yes' if value else 'no'}]").check()
+        elif isinstance(value, list):
+            for v in value:
+                q.locator(f"input[value='{v}']").check()
+        elif q.locator("input[type=radio]").count():
+            q.locator(f"input[value='{value}']").check()
+        else:
+            q.locator("input, textarea").first.fill(str(value))
+
+
+def _link(browser: Browser, desk_url: str, label: str) -> str:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    _sign_in(page, desk_url)
+    page.get_by_label("Whom it is for").fill(label)
+    page.get_by_role("button", name="Make the link").click()
+    link = page.get_by_label("Link").input_value()
+    ctx.close()
+    return link
+
+
+def _answers(example: str) -> dict[str, Any]:
+    answers: dict[str, Any] = yaml.safe_load((ROOT / "examples" / example).read_text())["answers"]
+    return answers
+
+
+def test_a_client_completes_the_intake_on_a_phone_and_it_reaches_the_desk(browser: Browser, desk_url: str,
+                                                                          shots: Path) -> None:
+    link = _link(browser, desk_url, "Priya")
+    ctx = browser.new_context(viewport=PHONE)
+    page = ctx.new_page()
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Hip and low back intake")).to_be_visible()
+    page.screenshot(path=str(shots / "intake-375.png"))
+    # enableWhen: "Which side?" is asked only when the pain is somewhere.
+    expect(page.locator("#q-pain_side")).to_be_hidden()
+    page.locator("#q-pain_locations input[value=buttock]").check()
+    expect(page.locator("#q-pain_side")).to_be_visible()
+    page.locator("#q-pain_locations input[value=buttock]").uncheck()
+    page.locator("#q-pain_locations input[value=none]").check()
+    expect(page.locator("#q-pain_side")).to_be_hidden()
+    page.locator("#q-pain_locations input[value=none]").uncheck()
+    answers = _answers("squat_bottom_flexion.yaml")
+    _fill(page, answers)
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", name=f"Thank you, {answers['name']}")).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(shots / "intake-plan-375.png"), full_page=True)
+    # The link is spent: it opens nothing now.
+    again = page.goto(link)
+    assert again is not None and again.status == 404
+    expect(page.get_by_text("This link cannot be used")).to_be_visible()
+    ctx.close()
+    desk = browser.new_context().new_page()
+    _sign_in(desk, desk_url)
+    expect(desk.get_by_role("link", name=answers["name"])).to_be_visible()
+
+
+def test_a_wrong_answer_is_named_beside_its_field_and_nothing_typed_is_lost(browser: Browser, desk_url: str,
+                                                                            shots: Path) -> None:
+    link = _link(browser, desk_url, "Sam")
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(link)
+    answers = {**_answers("deadlift_lockout.yaml"), "age": "forty"}
+    _fill(page, answers)
+    page.get_by_role("button", name="Send my answers").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_count(1)
+    expect(page.locator("#age-error")).to_have_text("Expected a whole number, got 'forty'")
+    expect(page.locator("#age")).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path=str(shots / "intake-error-375.png"))
+    # Everything else is as typed.
+    expect(page.locator("#name")).to_have_value(answers["name"])
+    expect(page.locator(f"#q-pain_now input[value='{answers['pain_now']}']")).to_be_checked()
+    for option in answers["activities"]:
+        expect(page.locator(f"#q-activities input[value='{option}']")).to_be_checked()
+    page.locator("#age").fill("41")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", name=f"Thank you, {answers['name']}")).to_be_visible(timeout=30_000)
+
+
+def test_a_red_flag_gives_what_to_do_now_not_a_plan(browser: Browser, desk_url: str, shots: Path) -> None:
+    link = _link(browser, desk_url, "Alex")
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(link)
+    _fill(page, _answers("red_flag.yaml"))
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", name="Please see a doctor before you exercise")).to_be_visible(
+        timeout=30_000)
+    expect(page.get_by_role("alert")).to_contain_text("emergency", ignore_case=True)
+    assert page.locator("li strong").count() == 0  # no exercise is listed
+    page.screenshot(path=str(shots / "intake-referral-375.png"), full_page=True)
+
+
+def test_hostile_text_in_free_text_is_kept_literally(browser: Browser, desk_url: str) -> None:
+    link = _link(browser, desk_url, HOSTILE)
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: dialogs.append(d.message))
+    page.goto(link)
+    expect(page.get_by_text(f"For {HOSTILE}, from A. Physio")).to_be_visible()
+    answers = {**_answers("overextension.yaml"), "name": "Kim <b>Lee</b>", "goal_text": HOSTILE,
+               "easers": "</textarea><script>alert(2)</script>"}
+    _fill(page, {**answers, "age": "x"})  # shown again with the error: the typed text comes back
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.locator("#goal_text")).to_have_value(HOSTILE)
+    expect(page.locator("#easers")).to_have_value(answers["easers"])
+    page.locator("#age").fill("30")
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("heading", name="Thank you, Kim <b>Lee</b>")).to_be_visible(timeout=30_000)
+    assert dialogs == []
+
+
+def test_an_intake_form_without_its_token_or_after_expiry_is_refused(browser: Browser, desk_url: str,
+                                                                    desk_store: str) -> None:
+    link = _link(browser, desk_url, "Robin")
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(link)
+    refused = page.request.post(link, form={"name": "Robin"})
+    assert refused.status == 403
+    with open_store(desk_store).begin() as conn:  # the link's week has passed
+        conn.execute(update(intake_links).where(intake_links.c.label == "Robin")
+                     .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    response = page.goto(link)
+    assert response is not None and response.status == 404
+    made_up = page.goto(desk_url + "/intake/" + "x" * 43)
+    assert made_up is not None and made_up.status == 404
     ctx.close()

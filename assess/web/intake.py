@@ -1,0 +1,74 @@
+"""The client's intake on the web, reached by a one-time link: the questionnaire as a form,
+problems shown beside their fields with everything typed kept, and on a valid intake the plan
+(or, for a red flag, what to do now); the intake and its assessment go to the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from assess.definitions.intake import validate_intake
+from assess.definitions.questionnaire import questionnaire
+from assess.domain.assessment import Assessment
+from assess.domain.errors import InvalidInput, UsageError
+from assess.services.pipeline import assess_intake
+from assess.services.render import rendered
+from assess.store.links import Link, open_link, use_link
+from assess.web.forms import Field, blank_fields, place, read_form
+from assess.web.guard import PRE_SESSION_COOKIE, checked_form, new_csrf, set_cookie
+
+GONE = "This link cannot be used: it was used already, has expired, or is not a link we made."
+
+
+async def _link(request: Request) -> tuple[str, Link]:
+    token = request.path_params["token"]
+    link = await run_in_threadpool(open_link, request.app.state.store, token)
+    if link is None:
+        raise HTTPException(404, GONE)
+    return token, link
+
+
+def _form(request: Request, link: Link, fields: dict[str, Field], summary: list[tuple[str, str]],
+          status: int = 200) -> Response:
+    csrf = new_csrf()
+    q = questionnaire()
+    sections = [(group, [fields[i.linkId] for i in items]) for group, items in q.sections()]
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "intake.html", {"link": link, "sections": sections, "summary": summary, "csrf": csrf,
+                                 "title": q.title}, status_code=status)
+    set_cookie(request, response, PRE_SESSION_COOKIE, csrf, max_age=4 * 3600)
+    return response
+
+
+async def intake_page(request: Request) -> Response:
+    _, link = await _link(request)
+    return _form(request, link, blank_fields(), [])
+
+
+def _assess(doc: dict[str, Any]) -> Assessment:
+    validate_intake(doc, source="the intake form")  # every problem named, before any rule runs
+    return assess_intake(doc, source="the intake form")
+
+
+async def submit(request: Request) -> Response:
+    token, link = await _link(request)
+    form = await checked_form(request, request.cookies.get(PRE_SESSION_COOKIE))
+    doc, fields = read_form(form)
+    try:
+        a = await run_in_threadpool(_assess, doc)
+    except InvalidInput as exc:
+        return _form(request, link, fields, place(exc.problems, fields), status=422)
+    done = await run_in_threadpool(rendered, a, with_audit=True)
+    try:
+        await run_in_threadpool(use_link, request.app.state.store, token, a, json_bytes=done.json_bytes,
+                                pdf=done.pdf)
+    except UsageError:
+        raise HTTPException(404, GONE) from None
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "intake_done.html", {"a": a, "link": link})
+    response.delete_cookie(PRE_SESSION_COOKIE, path="/")
+    return response
