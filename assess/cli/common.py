@@ -88,3 +88,20 @@ ByOpt = Annotated[str | None, typer.Option(
 
 def as_path(value: str) -> Path:
     return Path(value)
+
+
+def check_plan_outputs(output: str, json_path: str | None, source: str, *, force: bool) -> None:
+    """Before anything runs: the PDF (and JSON) may be written, and neither is the input."""
+    from assess.files.outputs import Output, check_outputs
+
+    wanted = [Output(output, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
+    check_outputs(wanted, inputs=[] if source == "-" else [Path(source)], force=force)
+
+
+def write_plan_outputs(output: str, json_path: str | None, pdf: bytes, json_bytes: bytes) -> str:
+    """Write the PDF (and JSON) together or not at all; the words say where they went."""
+    from assess.files.outputs import Output, write_together
+
+    outputs = [Output(output, "PDF", pdf)] + ([Output(json_path, "JSON", json_bytes)] if json_path else [])
+    write_together(outputs)
+    return "Wrote " + " and ".join(p if p != "-" else "standard output" for p in (output, json_path) if p)

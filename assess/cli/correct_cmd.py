@@ -18,8 +18,10 @@ from assess.cli.common import (
     PaperChoice,
     PdfOpt,
     app,
+    check_plan_outputs,
     errors,
     say,
+    write_plan_outputs,
 )
 
 
@@ -52,15 +54,13 @@ def correct(
     with errors():
         from assess.domain.assessment import Assessment
         from assess.domain.errors import UsageError
-        from assess.files.outputs import Output, check_outputs, write_together
         from assess.services.review import assess_correction
         from assess.store.corrections import save_correction, superseded_by
         from assess.store.database import open_store, resolve_url
         from assess.store.records import earlier_documents, get_assessment, recorder
 
         url = resolve_url(db)
-        wanted = [Output(output, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
-        check_outputs(wanted, inputs=[] if update == "-" else [Path(update)], force=force)
+        check_plan_outputs(output, json_path, update, force=force)
         store = open_store(url)
         stored, _pdf, _sha = get_assessment(store, assessment)
         newer = superseded_by(store, stored.id)
@@ -78,9 +78,4 @@ def correct(
         to_stderr = "-" in (output, json_path)
         say(f"saved as assessment {saved.assessment_id[:8]}, correcting {stored.id[:8]} (by {who}: {reason})",
             to_stderr=to_stderr)
-        outputs = [Output(output, "PDF", done.pdf)]
-        if json_path:
-            outputs.append(Output(json_path, "JSON", done.json_bytes))
-        write_together(outputs)
-        say("Wrote " + " and ".join(p if p != "-" else "standard output" for p in (output, json_path) if p),
-            to_stderr=to_stderr)
+        say(write_plan_outputs(output, json_path, done.pdf, done.json_bytes), to_stderr=to_stderr)

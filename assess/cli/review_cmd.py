@@ -18,8 +18,10 @@ from assess.cli.common import (
     PaperChoice,
     PdfOpt,
     app,
+    check_plan_outputs,
     errors,
     say,
+    write_plan_outputs,
 )
 
 
@@ -49,14 +51,12 @@ def review(
     """
     with errors():
         from assess.domain.errors import UsageError
-        from assess.files.outputs import Output, check_outputs, write_together
         from assess.services.review import assess_review
         from assess.store.database import open_store, resolve_url
         from assess.store.records import history, keep_rendered
 
         url = resolve_url(db)
-        wanted = [Output(output, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
-        check_outputs(wanted, inputs=[] if update == "-" else [Path(update)], force=force)
+        check_plan_outputs(output, json_path, update, force=force)
         name, stored = history(open_store(url), client)
         if not stored:
             raise UsageError(f"{name} has no stored assessment to review against")
@@ -64,10 +64,7 @@ def review(
                              page_size="letter" if page_size is PaperChoice.letter else "A4")
         to_stderr = "-" in (output, json_path)
         say(keep_rendered(url, by, done, stored[-1].client_id), to_stderr=to_stderr)
-        outputs = [Output(output, "PDF", done.pdf)]
-        if json_path:
-            outputs.append(Output(json_path, "JSON", done.json_bytes))
-        write_together(outputs)
+        wrote = write_plan_outputs(output, json_path, done.pdf, done.json_bytes)
         a, rev = done.assessment, done.assessment.review
         if a.plan.referral:
             say(f"Referral: {a.plan.reason}. No exercise plan was issued.", to_stderr=to_stderr)
@@ -77,5 +74,4 @@ def review(
                 say(f"  {o.title}: {o.before:g} -> {o.after:g} ({o.trend})", to_stderr=to_stderr)
             for s in rev.stages:
                 say(f"  {s.now}: {s.because} [{s.rule}]", to_stderr=to_stderr)
-        say("Wrote " + " and ".join(p if p != "-" else "standard output" for p in (output, json_path) if p),
-            to_stderr=to_stderr)
+        say(wrote, to_stderr=to_stderr)
