@@ -53,9 +53,8 @@ def correct(
     """
     with errors():
         from assess.domain.assessment import Assessment
-        from assess.domain.errors import UsageError
         from assess.services.review import assess_correction
-        from assess.store.corrections import save_correction, superseded_by
+        from assess.store.corrections import check_current, save_correction
         from assess.store.database import open_store, resolve_url
         from assess.store.records import earlier_documents, get_assessment, recorder
 
@@ -63,10 +62,7 @@ def correct(
         check_plan_outputs(output, json_path, update, force=force)
         store = open_store(url)
         stored, _pdf, _sha = get_assessment(store, assessment)
-        newer = superseded_by(store, stored.id)
-        if newer:
-            raise UsageError(f"assessment {stored.id[:8]} was already corrected by {newer[:8]}; "
-                             "correct that version")
+        check_current(store, stored.id)  # before assessing: the save checks again in its transaction
         old = stored.assessment()
         history = [Assessment.model_validate_json(d) for d in earlier_documents(url, stored.id)] \
             if old.review is not None else []

@@ -78,11 +78,7 @@ def history(client: Annotated[str, typer.Argument(help="The client's name or id 
             a = s.assessment()
             answers = a.intake.answers
             pain = f"{answers.get('pain_now', '-')} / {answers.get('pain_worst', '-')}"
-            if a.plan.referral and a.plan.referral_detail:
-                plan = f"referral ({a.plan.referral_detail.label})"
-            else:
-                plan = f"{len(a.plan.exercise_ids())} exercise(s)"
-            table.add_row(str(s.visit_date), s.id[:8], pain, _measures(a) or "-", plan)
+            table.add_row(str(s.visit_date), s.id[:8], pain, _measures(a) or "-", a.plan.summary())
         out.print(table)
 
 

@@ -153,3 +153,9 @@ class Plan(_Out):
 
     def exercise_ids(self) -> list[str]:
         return [e.id for b in self.blocks for e in b.exercises]
+
+    def summary(self) -> str:
+        """The plan in a few words, for a list of visits: "referral (urgent)" or "5 exercise(s)"."""
+        if self.referral and self.referral_detail:
+            return f"referral ({self.referral_detail.label})"
+        return f"{len(self.exercise_ids())} exercise(s)"

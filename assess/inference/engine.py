@@ -339,7 +339,7 @@ class Engine:
     kb: KnowledgeBase
     _cls: type = field(repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
-    catalogue: list[FactSpec] = field(default_factory=list, repr=False)
+    catalogue: list[FactSpec] = field(init=False, repr=False)  # from kb, in __post_init__
 
     def __post_init__(self) -> None:
         self.catalogue = catalogue_facts(self.kb)

@@ -108,6 +108,18 @@ def index_alpha(node: Any) -> None:
     node.children[:] = children
 
 
+def network_nodes(root: Any) -> list[Any]:
+    """Every node reachable from `root`, each once (a node may have several parents)."""
+    seen: dict[int, Any] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen[id(node)] = node
+            stack.extend(child.node for child in node.children)
+    return list(seen.values())
+
+
 def index_conflict_sets(matcher: Any) -> None:
     """Make `matcher.changes` ask only the conflict-set nodes that a change reached."""
     nodes = matcher._get_conflict_set_nodes()
@@ -120,18 +132,10 @@ def index_conflict_sets(matcher: Any) -> None:
             node.activate(token)
         return activate
 
-    seen: set[int] = set()
-    stack = [matcher.root_node]
-    while stack:
-        parent = stack.pop()
-        if id(parent) in seen:
-            continue
-        seen.add(id(parent))
+    for parent in network_nodes(matcher.root_node):
         for i, child in enumerate(parent.children):
             if isinstance(child.node, ConflictSetNode):
                 parent.children[i] = ChildNode(child.node, noting(child.node))
-            else:
-                stack.append(child.node)
 
     def changes(adding: Any = None, deleting: Any = None) -> tuple[list[Any], list[Any]]:
         for fact in deleting or ():

@@ -12,6 +12,8 @@ from typing import Any
 
 from experta.factlist import FactList
 
+from assess.inference.rete_index import network_nodes
+
 # The attributes in which experta's nodes keep their memory (lists, dicts and sets of immutable
 # tokens and activations: a shallow copy is a full copy of the state).
 _MEMORY = ("left_memory", "right_memory", "memory", "added", "removed")
@@ -29,20 +31,9 @@ class Kept:
     recorder: tuple[tuple[str, dict[Any, Any]], ...]
 
 
-def _nodes(root: Any) -> list[Any]:
-    seen: dict[int, Any] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) not in seen:
-            seen[id(node)] = node
-            stack.extend(child.node for child in node.children)
-    return list(seen.values())
-
-
 def keep(engine: Any) -> Kept:
     """The state of `engine` (a KnowledgeEngine at rest, between runs)."""
-    nodes = tuple((node, name, getattr(node, name).copy()) for node in _nodes(engine.matcher.root_node)
+    nodes = tuple((node, name, getattr(node, name).copy()) for node in network_nodes(engine.matcher.root_node)
                   for name in _MEMORY if name in vars(node))
     facts = engine.facts
     return Kept(nodes, tuple(facts.items()), facts.last_index, Counter(facts.reference_counter),

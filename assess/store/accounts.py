@@ -10,12 +10,21 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import Engine, and_, delete, func, insert, select
 
 from assess.domain.errors import UsageError
-from assess.store.records import StoredAssessment, current_only, new_id, stored_query, utc_now
-from assess.store.tables import assessments, clinicians, pdfs, sessions, sign_in_attempts, visits
+from assess.store.records import (
+    StoredAssessment,
+    aware,
+    current_only,
+    latest_pdf,
+    new_id,
+    stored_query,
+    utc_now,
+)
+from assess.store.tables import assessments, clinicians, sessions, sign_in_attempts, visits
 
 _N, _R, _P = 2**14, 8, 1
 SESSION_HOURS = 8  # a working day; signing in again after it is the safe default
@@ -45,10 +54,15 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(got.hex(), digest)
 
 
+@cache
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def add_clinician(engine: Engine, username: str, name: str, password: str) -> Clinician:
     if not username.strip() or not name.strip():
         raise UsageError("a clinician needs a username and a name")
-    if len(password) < 10:
+    if len(password) < 10:  # design choice: above NIST SP 800-63B's minimum of 8 for a chosen password
         raise UsageError("the password is too short: use at least 10 characters")
     with engine.begin() as conn:
         if conn.execute(select(clinicians.c.id).where(clinicians.c.username == username)).first():
@@ -74,11 +88,10 @@ def sign_in(engine: Engine, username: str, password: str) -> tuple[str, Clinicia
         if failures >= MAX_FAILURES:
             raise UsageError("too many failed sign-ins for this username; try again in 15 minutes")
         row = conn.execute(select(clinicians).where(clinicians.c.username == username)).first()
-        # A hash is computed even for an unknown username, so the answer takes as long either way.
-        stored = row.password_hash if row else hash_password("x" * 10)
-        ok = password_matches(password, stored) and row is not None
+        # A hash is checked even for an unknown username, so the answer takes as long either way.
+        ok = password_matches(password, row.password_hash if row else _unknown_user_hash())
         conn.execute(insert(sign_in_attempts).values(username=username, at=now, succeeded=int(ok)))
-        if not ok or row is None:
+        if row is None or not ok:
             return None
         token = secrets.token_urlsafe(32)
         conn.execute(insert(sessions).values(token_sha256=_token_hash(token), clinician_id=row.id,
@@ -96,8 +109,7 @@ def session_of(engine: Engine, token: str) -> tuple[Clinician, str] | None:
                            .where(sessions.c.token_sha256 == _token_hash(token))).first()
     if row is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
-    if expires <= utc_now():
+    if aware(row.expires_at) <= utc_now():
         return None
     return Clinician(row.id, row.username, row.name), str(row.csrf)
 
@@ -128,6 +140,5 @@ def own_assessment(engine: Engine, clinician: Clinician, assessment_id: str) -> 
 
 def pdf_of(engine: Engine, assessment_id: str) -> bytes | None:
     with engine.connect() as conn:
-        row = conn.execute(select(pdfs.c.content).where(pdfs.c.assessment_id == assessment_id)
-                           .order_by(pdfs.c.recorded_at.desc())).first()
-    return bytes(row[0]) if row else None
+        found = latest_pdf(conn, assessment_id)
+    return found[0] if found else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, select
 from sqlalchemy.exc import IntegrityError
 
 from assess.domain.assessment import Assessment
@@ -15,12 +15,28 @@ from assess.store.records import Saved, new_id, resolve_assessment, sha256_of, u
 from assess.store.tables import assessments, clients, intakes, pdfs, visits
 
 
+def _newer(conn: Connection, assessment_id: str) -> str | None:
+    found = conn.execute(select(assessments.c.id).where(assessments.c.supersedes == assessment_id)).first()
+    return str(found[0]) if found else None
+
+
 def superseded_by(engine: Engine, assessment_id: str) -> str | None:
     """The id of the version that replaced this assessment, if any."""
     with engine.connect() as conn:
-        found = conn.execute(select(assessments.c.id)
-                             .where(assessments.c.supersedes == assessment_id)).first()
-    return str(found[0]) if found else None
+        return _newer(conn, assessment_id)
+
+
+def _refuse_if_corrected(conn: Connection, assessment_id: str) -> None:
+    newer = _newer(conn, assessment_id)
+    if newer:
+        raise UsageError(f"assessment {assessment_id[:8]} was already corrected by {newer[:8]}; "
+                         "correct that version")
+
+
+def check_current(engine: Engine, assessment_id: str) -> None:
+    """Refuse (UsageError) to correct an assessment that a newer version already replaced."""
+    with engine.connect() as conn:
+        _refuse_if_corrected(conn, assessment_id)
 
 
 def save_correction(engine: Engine, key: str, a: Assessment, *, json_bytes: bytes, pdf: bytes,
@@ -39,10 +55,7 @@ def save_correction(engine: Engine, key: str, a: Assessment, *, json_bytes: byte
                            .join(visits, visits.c.id == assessments.c.visit_id)
                            .join(clients, clients.c.id == visits.c.client_id)
                            .where(assessments.c.id == old_id)).one()
-        newer = conn.execute(select(assessments.c.id).where(assessments.c.supersedes == old_id)).first()
-        if newer:
-            raise UsageError(f"assessment {old_id[:8]} was already corrected by {str(newer[0])[:8]}; "
-                             "correct that version")
+        _refuse_if_corrected(conn, old_id)
         if a.client.name != old.name:
             raise UsageError(f"the correction names {a.client.name!r}, the assessment is of {old.name!r}; "
                              "a correction keeps its client")

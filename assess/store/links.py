@@ -14,7 +14,7 @@ from sqlalchemy import Engine, and_, insert, select, update
 from assess.domain.assessment import Assessment
 from assess.domain.errors import UsageError
 from assess.store.accounts import Clinician
-from assess.store.records import Saved, save_in, utc_now
+from assess.store.records import Saved, aware, save_in, utc_now
 from assess.store.tables import clinicians, intake_links
 
 LINK_DAYS = 7  # long enough to fill in at home before the visit
@@ -29,10 +29,6 @@ class Link:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(when: dt.datetime) -> dt.datetime:
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # SQLite gives naive UTC back
 
 
 def make_link(engine: Engine, clinician: Clinician, label: str) -> str:
@@ -56,9 +52,9 @@ def open_link(engine: Engine, token: str) -> Link | None:
                                   clinicians.c.id, clinicians.c.username, clinicians.c.name)
                            .join(clinicians, clinicians.c.id == intake_links.c.clinician_id)
                            .where(intake_links.c.token_sha256 == _hash(token))).first()
-    if row is None or row.used_at is not None or _aware(row.expires_at) <= utc_now():
+    if row is None or row.used_at is not None or aware(row.expires_at) <= utc_now():
         return None
-    return Link(row.label, Clinician(row.id, row.username, row.name), _aware(row.expires_at))
+    return Link(row.label, Clinician(row.id, row.username, row.name), aware(row.expires_at))
 
 
 def use_link(engine: Engine, token: str, a: Assessment, *, json_bytes: bytes, pdf: bytes) -> Saved:

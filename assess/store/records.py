@@ -176,16 +176,27 @@ def history(engine: Engine, client_key: str) -> tuple[str, list[StoredAssessment
     return name, [StoredAssessment(*r) for r in rows]
 
 
+def latest_pdf(conn: Connection, assessment_id: str) -> tuple[bytes, str] | None:
+    """An assessment's PDF bytes and their recorded sha256 (the newest, should there be several)."""
+    row = conn.execute(select(pdfs.c.content, pdfs.c.sha256).where(pdfs.c.assessment_id == assessment_id)
+                       .order_by(pdfs.c.recorded_at.desc())).first()
+    return (bytes(row[0]), str(row[1])) if row else None
+
+
+def aware(when: dt.datetime) -> dt.datetime:
+    """A stored time as UTC-aware: SQLite hands back naive UTC, PostgreSQL aware times."""
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 def get_assessment(engine: Engine, key: str) -> tuple[StoredAssessment, bytes, str]:
     """One assessment with its PDF bytes and the PDF's recorded sha256."""
     with engine.connect() as conn:
         aid = resolve_assessment(conn, key)
         row = conn.execute(stored_query().where(assessments.c.id == aid)).one()
-        pdf = conn.execute(select(pdfs.c.content, pdfs.c.sha256).where(pdfs.c.assessment_id == aid)
-                           .order_by(pdfs.c.recorded_at.desc())).first()
+        pdf = latest_pdf(conn, aid)
     if pdf is None:
         raise UsageError(f"assessment {aid} has no PDF in the store")
-    return StoredAssessment(*row), bytes(pdf[0]), str(pdf[1])
+    return StoredAssessment(*row), *pdf
 
 
 def _window(engine: Engine, q: Select[Any], client: str | None, since: dt.date | None,

@@ -29,8 +29,8 @@ async def _error(request: Request, exc: Exception) -> Response:
     if status == 401:
         return RedirectResponse("/sign-in", status_code=303)
     # A bare 404's words are Starlette's ("Not Found"); only the details we wrote are shown.
-    ours = isinstance(exc, HTTPException) and status in _SAID and exc.detail != "Not Found"
-    detail = exc.detail if ours and isinstance(exc, HTTPException) else ""
+    detail = exc.detail if isinstance(exc, HTTPException) and status in _SAID and exc.detail != "Not Found" \
+        else ""
     response: Response = request.app.state.templates.TemplateResponse(
         request, "error.html", {"title": _MESSAGES.get(status, "Something went wrong"), "detail": detail},
         status_code=status)

@@ -86,10 +86,8 @@ async def desk(request: Request, *, link_error: str = "", label: str = "") -> Re
     rows = []
     for s in stored:
         a = s.assessment()
-        rows.append({"id": s.id, "date": s.visit_date, "client": s.client_name, "pain": a.intake.answers.get(
-            "pain_now", "-"), "plan": (f"referral ({a.plan.referral_detail.label})"
-                                       if a.plan.referral and a.plan.referral_detail
-                                       else f"{len(a.plan.exercise_ids())} exercise(s)")})
+        rows.append({"id": s.id, "date": s.visit_date, "client": s.client_name,
+                     "pain": a.intake.answers.get("pain_now", "-"), "plan": a.plan.summary()})
     return _page(request, "desk.html", 422 if link_error else 200, clinician=clinician, csrf=csrf, rows=rows,
                  link_error=link_error, label=label)
 

@@ -4,9 +4,10 @@ and each problem placed beside its field."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+
+from starlette.datastructures import FormData
 
 from assess.definitions.questionnaire import Item, Questionnaire, questionnaire
 from assess.domain.errors import FieldProblem
@@ -90,15 +91,14 @@ def read_form(form: Any, q: Questionnaire | None = None) -> tuple[dict[str, Any]
     for item in q.answerable():
         if item.linkId in answers and not item.enabled(answers):
             del answers[item.linkId]
-    doc = {"questionnaire": f"{q.id}/{q.version}", "date": dt.date.today().isoformat(), "answers": answers}
+    # No date: the assessment takes today's from the pipeline's clock (SOURCE_DATE_EPOCH honoured).
+    doc = {"questionnaire": f"{q.id}/{q.version}", "answers": answers}
     return doc, fields
 
 
 def blank_fields(q: Questionnaire | None = None) -> dict[str, Field]:
-    q = q or questionnaire()
-    return {i.linkId: Field(i, None, [dict.fromkeys((s.linkId for s in i.item), "")
-                                      for _ in range(i.maxRepeats or PSFS_ROWS)] if i.type == "group" else [])
-            for i in q.answerable()}
+    """Every field empty, as an empty form reads."""
+    return read_form(FormData(), q)[1]
 
 
 def _key(problem: FieldProblem) -> str:

@@ -4,16 +4,12 @@ problems shown beside their fields with everything typed kept, and on a valid in
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assess.definitions.intake import validate_intake
 from assess.definitions.questionnaire import questionnaire
-from assess.domain.assessment import Assessment
 from assess.domain.errors import InvalidInput, UsageError
 from assess.services.pipeline import assess_intake
 from assess.services.render import rendered
@@ -49,17 +45,12 @@ async def intake_page(request: Request) -> Response:
     return _form(request, link, blank_fields(), [])
 
 
-def _assess(doc: dict[str, Any]) -> Assessment:
-    validate_intake(doc, source="the intake form")  # every problem named, before any rule runs
-    return assess_intake(doc, source="the intake form")
-
-
 async def submit(request: Request) -> Response:
     token, link = await _link(request)
     form = await checked_form(request, request.cookies.get(PRE_SESSION_COOKIE))
     doc, fields = read_form(form)
     try:
-        a = await run_in_threadpool(_assess, doc)
+        a = await run_in_threadpool(lambda: assess_intake(doc, source="the intake form"))
     except InvalidInput as exc:
         return _form(request, link, fields, place(exc.problems, fields), status=422)
     done = await run_in_threadpool(rendered, a, with_audit=True)
