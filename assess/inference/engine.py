@@ -55,7 +55,7 @@ ex = _import_experta()
 from experta.strategies import DepthStrategy  # noqa: E402 - after the compatibility alias
 
 from assess.inference.facts import FactSpec, catalogue_facts  # noqa: E402
-from assess.inference.rete_index import index_alpha, index_conflict_sets  # noqa: E402 - imports experta
+from assess.inference.rete_index import fast_token_copy, index_alpha, index_conflict_sets  # noqa: E402 - imports experta
 from assess.inference.rete_state import Kept, keep, put_back  # noqa: E402 - imports experta
 
 KINDS = tuple(k.value for k in FactKind)  # one experta Fact class per kind
@@ -242,6 +242,7 @@ class _Recorder(KnowledgeEngine):  # type: ignore[misc]
         super().__init__()
         self._kept: tuple[Sequence[FactSpec], Kept] | None = None
         if self.indexed:
+            fast_token_copy()
             index_alpha(self.matcher.root_node)
             index_conflict_sets(self.matcher)
 

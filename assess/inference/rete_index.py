@@ -13,6 +13,10 @@ those are asked, in experta's own order.
 
 The network's nodes, memories and results are unchanged; tests/inference/test_rete_index.py
 runs both networks over random intakes and compares every firing and fact.
+
+Every alpha test copies the token it is offered, and experta's `Token.copy` re-checks the type
+of the tag, of every fact and of the context each time, though a copy's parts are the token's
+own, already checked: `fast_token_copy` makes the same copy without the checks.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from experta.matchers.rete.check import FeatureCheck, TypeCheck
 from experta.matchers.rete.mixins import ChildNode
 from experta.matchers.rete.nodes import ConflictSetNode, FeatureTesterNode
+from experta.matchers.rete.token import Token
 
 # Literal types whose `==` agrees with dict look-up (floats are left alone: NaN).
 _INDEXABLE = (str, int, bool)
@@ -79,6 +84,20 @@ def _literal(node: Any) -> Hashable:
     check = node.matcher
     value: Hashable = check.fact_type if isinstance(check, TypeCheck) else check.how.value
     return value
+
+
+_EXPERTA_COPY = Token.copy  # kept for the test that compares the two
+
+
+def _copy(token: Any) -> Any:
+    """The token with its own set of facts and context, as `Token.copy` makes it, unchecked."""
+    return tuple.__new__(type(token), (token.tag, set(token.data), dict(token.context)))
+
+
+def fast_token_copy() -> None:
+    """Copy tokens without re-checking their parts (for every network in this process: a
+    token's class is experta's own). The copy is equal to experta's, part by part."""
+    Token.copy = _copy
 
 
 def index_alpha(node: Any) -> None:

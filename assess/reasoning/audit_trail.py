@@ -21,16 +21,33 @@ def build_audit(kb: KnowledgeBase, run: RunResult, plan: Plan) -> Audit:
     named = dict.fromkeys([*(f.rule for f in run.firings), *(r for w in nots for r in w.rules)])
     return Audit(
         halted=run.halted,
-        # Built without validation: every value comes typed from the run, and validating the
-        # ~300 facts of each run was a tenth of an impact re-run.
-        facts=tuple(AuditFact.model_construct(index=f.index, kind=str(f.kind), fields=dict(f.fields),
-                                              by=tuple(f.by)) for f in run.facts),
+        facts=tuple(_audit_fact(f) for f in run.facts),
         firings=tuple(_firing(kb, f) for f in run.firings),
         why_not=nots,
         rules={r: _rule_note(kb, kb.rule(r)) for r in named},
         exercise_sources={e: _exercise_source(kb, kb.exercises[e]) for e in plan.exercise_ids()},
         words=_words(kb),
     )
+
+
+# The catalogue's ~200 facts are the same records in every run of an engine (rete_state keeps
+# them), so their audit entries are made once: keyed by the record's id, holding the record so
+# that the id cannot be reused, and emptied when it grows (engines built one after another).
+_CATALOGUE_FACTS: dict[int, tuple[FactRecord, AuditFact]] = {}
+
+
+def _audit_fact(f: FactRecord) -> AuditFact:
+    cached = _CATALOGUE_FACTS.get(id(f))
+    if cached is not None and cached[0] is f:
+        return cached[1]
+    # Built without validation: every value comes typed from the run, and validating the
+    # ~300 facts of each run was a tenth of an impact re-run.
+    made = AuditFact.model_construct(index=f.index, kind=str(f.kind), fields=dict(f.fields), by=tuple(f.by))
+    if f.by == ("catalogue",):
+        if len(_CATALOGUE_FACTS) > 2000:
+            _CATALOGUE_FACTS.clear()
+        _CATALOGUE_FACTS[id(f)] = (f, made)
+    return made
 
 
 def _exercise_source(kb: KnowledgeBase, ex: Exercise) -> str:
