@@ -40,8 +40,9 @@ def populate(url: str, n: int) -> None:
 # Runs one command and prints the peak resident memory (KiB) of the largest of its processes.
 # A fresh parent per run: the peak of this script's own children only ever grows, so it would
 # hide a later, smaller run behind an earlier, larger one.
-_PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
-         "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+_PEAK = ("import resource, subprocess, sys; done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+         "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+         "sys.exit(done.returncode)")
 
 
 def whole(args: list[str]) -> tuple[float, int]:
@@ -51,6 +52,8 @@ def whole(args: list[str]) -> tuple[float, int]:
     done = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "assess.cli", *args],
                           check=False, env=env, capture_output=True, text=True)
     took = time.perf_counter() - start
+    if done.returncode != 0:  # a failed run is no measurement: say so rather than print its speed
+        raise SystemExit(f"assess {' '.join(args)} failed (exit {done.returncode})")
     return took, int(done.stdout.split()[-1]) // 1024
 
 

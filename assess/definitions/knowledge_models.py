@@ -344,6 +344,9 @@ class Wording(_Data):
     dose_sets: str
     dose_sets_reps: str
     dose_hold: str
+    # The part of the plan that holds what a clinician added (reasoning.adjust).
+    added_block_title: str
+    added_block_purpose: str
 
     PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
         "deferred_max_exercises": {"max_exercises"}, "deferred_max_per_block": {"max_per_block"},
@@ -351,7 +354,7 @@ class Wording(_Data):
         "why_prescribed_by": {"rules"}, "left_out_involves": {"tags"}, "not_screened": {"screen"},
         "go_back_to": {"exercise"}, "next_step_when": {"retest"}, "dose_one_side": {"side", "limb"},
         "dose_one_set": {"sets"}, "dose_sets": {"sets"}, "dose_sets_reps": {"sets", "reps"},
-        "dose_hold": {"hold"},
+        "dose_hold": {"hold"}, "added_block_title": set(), "added_block_purpose": set(),
     }
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from assess.domain.audit import Audit
+from assess.domain.decisions import Decision
 from assess.domain.plan import Plan, PrecautionOut
 from assess.domain.review import Review
 
@@ -130,6 +131,18 @@ class Assessment(BaseModel):
     audit: Audit
     # At a review visit only: this visit against the ones before it.
     review: Review | None = None
+    # The clinician's decisions about this plan, oldest first (reasoning.adjust applies them).
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def adjustments(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.kind != "sign_off")
+
+    @property
+    def signed_off(self) -> Decision | None:
+        """The sign-off, when the plan has one and nothing was changed after it."""
+        last = self.decisions[-1] if self.decisions else None
+        return last if last is not None and last.kind == "sign_off" else None
 
     # What the printouts read from the intake, named here so templates never reach into it.
     @property
@@ -152,4 +165,6 @@ class Assessment(BaseModel):
         data = self.model_dump(mode="json")
         if data["review"] is None:
             del data["review"]  # a first visit's JSON is as it always was
+        if not data["decisions"]:
+            del data["decisions"]
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -118,7 +118,7 @@ def _instead_of(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord])
     return kb.exercises[replaced[0]].name if replaced else None
 
 
-def _aids(ex: Exercise, equipment: set[str]) -> tuple[str, ...]:
+def aids_for(ex: Exercise, equipment: set[str]) -> tuple[str, ...]:
     return tuple(f"{a.name}: {a.how}" for a in ex.aids
                  if not a.equipment or equipment.intersection(a.equipment))
 
@@ -362,7 +362,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                 dose=one_sided(kb.plan.wording, dose_text(kb.plan.wording, ex, level), side),
                 frequency=ex.dose.frequency,
                 dose_source=ex.dose.source,
-                minutes=minutes(ex, side), start=ex.start, cues=ex.cues, aids=_aids(ex, have),
+                minutes=minutes(ex, side), start=ex.start, cues=ex.cues, aids=aids_for(ex, have),
                 feel=ex.feel, why=_why(kb, run, facts), rules=tuple(sorted({r for f in facts for r in f.by})),
                 next_step=nxt, retest=ex.retest, regression=regression, regression_id=regression_id,
                 cautions=tuple(cautions.get(ex_id, ())), instead_of=_instead_of(kb, run, facts),

@@ -150,7 +150,7 @@ def how_accounts(a: Assessment) -> list[Account]:
                                                         instead_of=one.instead_of,
                                                         evidence=one.evidence))
             same.exercises += one.exercises
-            same.seeds += [f"{e.name} - {s}" for s in one.seeds]
+            same.seeds += [f"{e.name} - {s}" for s in one.seeds or [e.source]]
     return list(merged.values())
 
 
@@ -220,7 +220,22 @@ def how_account(a: Assessment, exercise: str, *, trail: _Trail | None = None,
         reason = f": {'; '.join(sorted(excluded_by))}" if excluded_by else ""
         account.instead_of.append(f"In place of {trail.exercise(original)}, left out{reason}")
     account.evidence = list(dict.fromkeys(evidence))
+    account.because += _decided(a, exercise)
     return account
+
+
+def _decided(a: Assessment, exercise: str) -> list[str]:
+    """The clinician's decisions about this exercise, beside the rules': who, when, why."""
+    titles = {p.id: p.title for p in a.precautions}
+    out = []
+    for d in a.adjustments:
+        if d.exercise != exercise or d.kind == "remove":
+            continue
+        overriding = f", overriding the precaution {'; '.join(titles.get(p, p) for p in d.overrides)}" \
+            if d.overrides else ""
+        what = "Added to the plan" if d.kind == "add" else f"Dose changed to {d.dose}"
+        out.append(f"{what} by {d.by} on {d.at.date()}{overriding} (the clinician's decision): {d.reason}")
+    return out
 
 
 def _stage_words(trail: _Trail, matched: list[AuditFact]) -> str:
@@ -265,6 +280,7 @@ def _exclusion(a: Assessment, fact: AuditFact) -> str:
 
 GROUPS: dict[str, str] = {
     "referral": "Not given: a red flag means a referral and no exercise",
+    "clinician": "Removed by the clinician",
     "safety": "Left out for safety",
     "equipment": "Equipment not available",
     "deferred": "Waiting for the review (the session is full)",
@@ -276,7 +292,13 @@ GROUPS: dict[str, str] = {
 def why_not_groups(a: Assessment, *, everything: bool = False) -> list[tuple[str, list[WhyNot]]]:
     """WHY NOT grouped by reason. By default only the exercises related to what was found (left
     out, waiting, a later stage of something in the plan); `everything` adds the rest."""
-    shown = [w for w in a.audit.why_not if everything or w.related]
+    # What the clinician added is in the plan, whatever the rules said of it (HOW says why).
+    added = {d.exercise for d in a.adjustments if d.kind == "add"}
+    shown = [w for w in a.audit.why_not if (everything or w.related) and w.exercise not in added]
+    trail = _Trail(a)
+    shown += [WhyNot(exercise=str(d.exercise), name=d.name or trail.exercise(str(d.exercise)),
+                     kind="clinician", reason=f"removed by {d.by} on {d.at.date()}: {d.reason}", rules=())
+              for d in a.adjustments if d.kind == "remove" and d.exercise not in a.plan.exercise_ids()]
     groups: list[tuple[str, list[WhyNot]]] = []
     for kind, title in GROUPS.items():
         rows = [w for w in shown if w.kind == kind]

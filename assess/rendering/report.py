@@ -12,6 +12,7 @@ from assess.definitions.knowledge import load_knowledge
 from assess.definitions.paths import data_dir
 from assess.domain.assessment import Assessment
 from assess.files.cache import template_folder
+from assess.reasoning.adjust import decision_words
 from assess.reasoning.assemble import merge_sides, side_words
 from assess.reasoning.audit_words import hidden_why_not, how_accounts, norms_used, rule_line, why_not_groups
 from assess.rendering.chart import chart_rows
@@ -71,6 +72,8 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         "progress": progress_context(kb, a),
         "log_columns": (a.plan.review_weeks or kb.plan.dose_levels.low.review_weeks)
         * kb.plan.log.sessions_per_week,
+        # The clinician's decisions as said aloud, with the exercise's name (not its id).
+        "decisions": decision_words(kb, a),
     }
     if a.plan.referral:
         detail = a.plan.referral_detail

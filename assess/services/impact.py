@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from assess.domain.assessment import Assessment, Client
+from assess.domain.decisions import Decision
 from assess.domain.plan import Plan
 
 # A fixed clock for re-runs: the plan is compared, not when it was made.
@@ -54,6 +55,11 @@ class StoredPlan(BaseModel):
     assessed_on: dt.date
     plan: Plan
     review: dict[str, Any] | None = None
+    decisions: tuple[Decision, ...] = ()
+
+    @property
+    def adjustments(self) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.kind != "sign_off")
 
 
 def _exercise_rules(a: Assessment | StoredPlan) -> dict[str, list[str]]:
@@ -95,6 +101,7 @@ def _init(rules: str, earlier: EarlierOf | None = None) -> None:
 
 
 def _one(item: tuple[str, str, str]) -> Change:
+    from assess.services.decide import reapplied
     from assess.services.pipeline import assess_intake
 
     aid, intake_json, assessment_json = item
@@ -106,6 +113,8 @@ def _one(item: tuple[str, str, str]) -> Change:
                             history=history)
     except Exception as exc:  # an intake the candidate rules cannot read is itself an impact
         return Change(aid, old.client.name, str(old.assessed_on), error=f"{type(exc).__name__}: {exc}")
+    if old.adjustments:  # the plan the client has is the clinician's: compare like with like
+        new, _ = reapplied(new, old.adjustments, _engine.kb)
     return compare(aid, old, new)
 
 

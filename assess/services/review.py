@@ -13,6 +13,7 @@ from assess.domain.assessment import Assessment
 from assess.domain.errors import FieldProblem, InvalidInput
 from assess.files.intake_io import read_document
 from assess.rendering.pdf import PageSize
+from assess.services.decide import reapplied
 from assess.services.pipeline import assess_intake
 from assess.services.render import Rendered, rendered
 
@@ -42,8 +43,9 @@ def assess_review(path: Path, history: Sequence[Assessment], *, now: dt.datetime
                   with_audit: bool = True, page_size: PageSize = "A4") -> Rendered:
     """Assess a review of the client whose earlier assessments are `history` (oldest first)
     and render it, progress page included."""
-    return _assess_over(path, history[-1], history, same_visit=False, now=now, with_audit=with_audit,
-                        page_size=page_size)
+    update, text = read_document(path)
+    return _assess_over(update, text, "standard input" if str(path) == "-" else str(path), history[-1],
+                        history, same_visit=False, now=now, with_audit=with_audit, page_size=page_size)
 
 
 def assess_correction(path: Path, old: Assessment, history: Sequence[Assessment], *,
@@ -51,14 +53,22 @@ def assess_correction(path: Path, old: Assessment, history: Sequence[Assessment]
                       page_size: PageSize = "A4") -> Rendered:
     """Assess the correction of a stored assessment `old`: laid over its intake, against the
     visits it was assessed against (`history`, empty unless it was a review)."""
-    return _assess_over(path, old, history, same_visit=True, now=now, with_audit=with_audit,
+    update, text = read_document(path)
+    return corrected(update, old, history, source="standard input" if str(path) == "-" else str(path),
+                     text=text, now=now, with_audit=with_audit, page_size=page_size)
+
+
+def corrected(update: object, old: Assessment, history: Sequence[Assessment], *, source: str,
+              text: str | None = None, now: dt.datetime | None = None, with_audit: bool = True,
+              page_size: PageSize = "A4") -> Rendered:
+    """As assess_correction, with the correction given as data (the desk's form) from `source`."""
+    return _assess_over(update, text, source, old, history, same_visit=True, now=now, with_audit=with_audit,
                         page_size=page_size)
 
 
-def _assess_over(path: Path, base: Assessment, history: Sequence[Assessment], *, same_visit: bool,
+def _assess_over(update: object, text: str | None, source: str, base: Assessment,
+                 history: Sequence[Assessment], *, same_visit: bool,
                  now: dt.datetime | None, with_audit: bool, page_size: PageSize) -> Rendered:
-    update, text = read_document(path)
-    source = "standard input" if str(path) == "-" else str(path)
     doc = merged_intake(base, update, source, same_visit=same_visit)
     last_plan = set(history[-1].plan.exercise_ids()) if history else set()
     retests = doc.get("retests")
@@ -69,6 +79,8 @@ def _assess_over(path: Path, base: Assessment, history: Sequence[Assessment], *,
     if strays:
         raise InvalidInput(source, strays)
     assessment = assess_intake(doc, source=source, text=text, now=now, history=history)
+    if same_visit:  # a correction keeps the clinician's adjustments that still apply
+        assessment, _ = reapplied(assessment, base.adjustments)
     if history and assessment.assessed_on < history[-1].assessed_on:
         why = f"the review is dated before the last visit ({history[-1].assessed_on}); give this visit's date"
         raise InvalidInput(source, [FieldProblem("date", why)])

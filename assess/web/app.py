@@ -15,13 +15,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from assess.store.database import open_store
-from assess.web import desk, intake
+from assess.web import changes, desk, intake
 from assess.web.guard import SecurityHeaders
 
+_ONE = "/desk/assessments/{assessment_id}"
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-_MESSAGES = {403: "Refused", 404: "Not found", 429: "Too many attempts"}
-_SAID = (403, 404)  # statuses whose own words (a refused form, a link that cannot be used) are shown
+_MESSAGES = {403: "Refused", 404: "Not found", 409: "Changed since", 429: "Too many attempts"}
+_SAID = (403, 404, 409)  # statuses whose own words (a refused form, a link that cannot be used) are shown
 
 
 async def _error(request: Request, exc: Exception) -> Response:
@@ -48,6 +49,9 @@ def create_app(url: str) -> Starlette:
             Route("/desk", desk.desk),
             Route("/desk/assessments/{assessment_id}", desk.assessment),
             Route("/desk/assessments/{assessment_id}/plan.pdf", desk.pdf),
+            Route(f"{_ONE}/measurements", changes.measurements_page, methods=["GET"]),
+            Route(f"{_ONE}/measurements", changes.save_measurements, methods=["POST"]),
+            Route(f"{_ONE}/decisions", changes.decide, methods=["POST"]),
             Route("/desk/links", desk.new_link, methods=["POST"]),
             Route("/intake/{token}", intake.intake_page, methods=["GET"], name="intake"),
             Route("/intake/{token}", intake.submit, methods=["POST"]),
@@ -57,5 +61,6 @@ def create_app(url: str) -> Starlette:
         exception_handlers={HTTPException: _error},
     )
     app.state.store = open_store(url)
+    app.state.url = url  # for what opens the store itself (the earlier visits, read by URL)
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     return app

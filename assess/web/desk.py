@@ -3,18 +3,23 @@ assessment with HOW and WHY NOT in the words of `assess explain`, and its PDF.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from assess.domain.assessment import Assessment
 from assess.domain.errors import UsageError
 from assess.reasoning.audit_words import how_accounts, why_not_groups
 from assess.store.accounts import SESSION_HOURS, Clinician, own_assessment, own_assessments, pdf_of
 from assess.store.accounts import sign_in as check_sign_in
 from assess.store.accounts import sign_out as end_session
+from assess.store.corrections import corrections_of, superseded_by
+from assess.store.database import open_store
 from assess.store.links import LINK_DAYS, make_link
-from assess.store.records import StoredAssessment
+from assess.store.records import StoredAssessment, earlier_documents
 from assess.web.guard import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
@@ -114,14 +119,48 @@ async def _own(request: Request) -> tuple[Clinician, str, StoredAssessment]:
     return clinician, csrf, stored
 
 
-async def assessment(request: Request) -> Response:
+def _context(url: str, stored: StoredAssessment) -> dict[str, Any]:
+    """What the assessment page shows beside the assessment: its versions, the last visit to
+    compare with, the clinician's decisions in words, and what the adjust forms offer."""
+    from assess.definitions.knowledge import load_knowledge
+    from assess.reasoning.adjust import decision_words, excluding
+    from assess.reasoning.compare import plan_changes, visit_rows
+
+    kb = load_knowledge()
+    a = stored.assessment()
+    store = open_store(url)
+    earlier = earlier_documents(url, stored.id)
+    last = Assessment.model_validate_json(earlier[-1]) if earlier else None
+    planned = set(a.plan.exercise_ids())
+    titles = {p.id: p.title for p in a.precautions}
+    catalogue = [(e.id, e.name, [titles[p] for p in excluding(kb, a, e.id)])
+                 for e in sorted(kb.exercises.values(), key=lambda e: e.name) if e.id not in planned]
+    return {
+        "newer": superseded_by(store, stored.id),
+        "versions": corrections_of(store, stored.id),
+        "last": last,
+        "last_rows": visit_rows(last, a) if last else [],
+        "last_plan": plan_changes(last, a) if last else ([], []),
+        "decisions": decision_words(kb, a),
+        "catalogue": catalogue,
+    }
+
+
+async def assessment_page(request: Request, *, status: int = 200, form_kind: str = "",
+                          form_errors: dict[str, str] | None = None,
+                          typed: dict[str, str] | None = None) -> Response:
     clinician, csrf, stored = await _own(request)
     a = stored.assessment()
     # One line per finding and side, as `assess show` says them (several rules may conclude one).
     findings = list({(f.text, f.side): f for f in a.findings}.values())
-    return _page(request, "assessment.html", clinician=clinician, csrf=csrf, stored=stored, a=a,
-                 findings=findings,
-                 accounts=how_accounts(a), why_not=why_not_groups(a))
+    extra = await run_in_threadpool(_context, request.app.state.url, stored)
+    return _page(request, "assessment.html", status, clinician=clinician, csrf=csrf, stored=stored, a=a,
+                 findings=findings, accounts=how_accounts(a), why_not=why_not_groups(a),
+                 form_kind=form_kind, form_errors=form_errors or {}, typed=typed or {}, **extra)
+
+
+async def assessment(request: Request) -> Response:
+    return await assessment_page(request)
 
 
 async def pdf(request: Request) -> Response:

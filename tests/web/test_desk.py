@@ -44,10 +44,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
 
 
-def _save(url: str, example: str, by: str, tmp: Path, **answers: Any) -> None:
+def _save(url: str, example: str, by: str, tmp: Path, *, date: str | None = None, **answers: Any) -> None:
     doc = yaml.safe_load((ROOT / "examples" / example).read_text())
     doc["answers"].update(answers)
-    path = tmp / f"{example}-{by}.yaml"
+    if date:
+        doc["date"] = date
+    path = tmp / f"{example}-{by}-{date}.yaml"
     path.write_text(yaml.safe_dump(doc))
     done = CliRunner().invoke(app, ["run", str(path), "-o", str(tmp / f"{path.stem}.pdf"), "--save",
                                     "--db", url, "--by", by])
@@ -71,8 +73,13 @@ def desk_store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def desk_url(desk_store: str) -> Iterator[str]:
+    yield from serve(desk_store)
+
+
+def serve(store_url: str) -> Iterator[str]:
+    """The desk over `store_url`, served on a free port until the generator is closed."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(desk_store), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(store_url), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
