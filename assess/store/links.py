@@ -57,7 +57,7 @@ def open_link(engine: Engine, token: str) -> Link | None:
     return Link(row.label, Clinician(row.id, row.username, row.name), aware(row.expires_at))
 
 
-def use_link(engine: Engine, token: str, a: Assessment, *, json_bytes: bytes, pdf: bytes) -> Saved:
+def use_link(engine: Engine, token: str, a: Assessment, *, json_bytes: bytes, pdf: bytes | None) -> Saved:
     """Save the intake's assessment under the link's clinician and mark the link used, both in
     one transaction; refused (UsageError) when the link was used or expired meanwhile."""
     now = utc_now()

@@ -66,9 +66,10 @@ def save_assessment(engine: Engine, a: Assessment, *, json_bytes: bytes, pdf: by
                        client_id=client_id)
 
 
-def save_in(conn: Connection, a: Assessment, *, json_bytes: bytes, pdf: bytes, recorded_by: str,
+def save_in(conn: Connection, a: Assessment, *, json_bytes: bytes, pdf: bytes | None, recorded_by: str,
             client_id: str | None = None, ambiguous_is_new: bool = False) -> Saved:
-    """Store one assessment within the caller's transaction `conn`."""
+    """Store one assessment within the caller's transaction `conn` (its PDF too, unless it is
+    rendered later: `add_pdf`)."""
     now = utc_now()
     stamp = {"recorded_by": recorded_by, "recorded_at": now}
     cid, new = _client_for(conn, a.client.name, client_id, ambiguous_is_new=ambiguous_is_new)
@@ -85,9 +86,18 @@ def save_in(conn: Connection, a: Assessment, *, json_bytes: bytes, pdf: bytes, r
         document=json_bytes.decode("utf-8"), sha256=sha256_of(json_bytes),
         ruleset_name=ruleset.name, ruleset_version=ruleset.version, ruleset_sha256=ruleset.sha256,
         referral=int(a.plan.referral), **stamp))
-    conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
-                                      sha256=sha256_of(pdf), **stamp))
+    if pdf is not None:
+        conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
+                                          sha256=sha256_of(pdf), **stamp))
     return Saved(cid, a.client.name, visit_id, assessment_id, new)
+
+
+def add_pdf(engine: Engine, assessment_id: str, pdf: bytes, recorded_by: str) -> None:
+    """Keep the PDF of a stored assessment that was saved before it was rendered."""
+    with engine.begin() as conn:
+        conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
+                                          sha256=sha256_of(pdf), recorded_by=recorded_by,
+                                          recorded_at=utc_now()))
 
 
 def _by_prefix(conn: Connection, table: Table, key: str, what: str) -> str:

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from assess.domain.assessment import Assessment
 from assess.domain.errors import UsageError
 from assess.reasoning.audit_words import how_accounts, why_not_groups
-from assess.store.accounts import SESSION_HOURS, Clinician, own_assessment, own_assessments, pdf_of
+from assess.store.accounts import SESSION_HOURS, Clinician, own_assessment, own_assessments
 from assess.store.accounts import sign_in as check_sign_in
 from assess.store.accounts import sign_out as end_session
 from assess.store.corrections import corrections_of, superseded_by
@@ -28,6 +28,7 @@ from assess.web.guard import (
     set_cookie,
     signed_in,
 )
+from assess.web.pdfs import pdf_for
 
 
 def _page(request: Request, name: str, status: int = 200, **context: object) -> Response:
@@ -166,8 +167,7 @@ async def assessment(request: Request) -> Response:
 async def pdf(request: Request) -> Response:
     *_, stored = await _own(request)
     sid = stored.id
-    content = await run_in_threadpool(pdf_of, request.app.state.store, sid)
-    if content is None:
-        raise HTTPException(404)
+    content = await run_in_threadpool(pdf_for, request.app.state.store, sid, stored.assessment(),
+                                      stored.recorded_by)
     return Response(content, media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="assessment-{sid[:8]}.pdf"'})

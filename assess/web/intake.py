@@ -4,6 +4,7 @@ problems shown beside their fields with everything typed kept, and on a valid in
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,10 +13,10 @@ from starlette.responses import Response
 from assess.definitions.questionnaire import questionnaire
 from assess.domain.errors import InvalidInput, UsageError
 from assess.services.pipeline import assess_intake
-from assess.services.render import rendered
 from assess.store.links import Link, open_link, use_link
 from assess.web.forms import Field, blank_fields, place, read_form
 from assess.web.guard import PRE_SESSION_COOKIE, checked_form, new_csrf, set_cookie
+from assess.web.pdfs import keep_pdf
 
 GONE = "This link cannot be used: it was used already, has expired, or is not a link we made."
 
@@ -53,13 +54,16 @@ async def submit(request: Request) -> Response:
         a = await run_in_threadpool(lambda: assess_intake(doc, source="the intake form"))
     except InvalidInput as exc:
         return _form(request, link, fields, place(exc.problems, fields), status=422)
-    done = await run_in_threadpool(rendered, a, with_audit=True)
     try:
-        await run_in_threadpool(use_link, request.app.state.store, token, a, json_bytes=done.json_bytes,
-                                pdf=done.pdf)
+        saved = await run_in_threadpool(use_link, request.app.state.store, token, a,
+                                        json_bytes=a.to_json().encode("utf-8"), pdf=None)
     except UsageError:
         raise HTTPException(404, GONE) from None
+    # The client sees the plan at once; its PDF is rendered after the page is sent (the desk
+    # renders it on demand should that not have happened yet).
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "intake_done.html", {"a": a, "link": link})
+        request, "intake_done.html", {"a": a, "link": link},
+        background=BackgroundTask(keep_pdf, request.app.state.store, saved.assessment_id, a,
+                                  link.clinician.name))
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
     return response
