@@ -3,6 +3,9 @@ anonymous visitor is sent to sign in; anything not the clinician's is 404, like 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -17,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from assess.store.database import open_store
 from assess.web import changes, desk, intake
 from assess.web.guard import SecurityHeaders
+from assess.web.work import Assessor, PdfMaker
 
 _ONE = "/desk/assessments/{assessment_id}"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,6 +40,14 @@ async def _error(request: Request, exc: Exception) -> Response:
         request, "error.html", {"title": _MESSAGES.get(status, "Something went wrong"), "detail": detail},
         status_code=status)
     return response
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    await asyncio.to_thread(app.state.assessor.warm)
+    yield
+    app.state.pdfs.close()  # the PDFs still being rendered are finished and kept first
+    app.state.assessor.close()
 
 
 def create_app(url: str) -> Starlette:
@@ -59,8 +71,11 @@ def create_app(url: str) -> Starlette:
         ],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={HTTPException: _error},
+        lifespan=_lifespan,
     )
     app.state.store = open_store(url)
     app.state.url = url  # for what opens the store itself (the earlier visits, read by URL)
+    app.state.pdfs = PdfMaker(url)
+    app.state.assessor = Assessor()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     return app

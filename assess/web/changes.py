@@ -80,7 +80,8 @@ async def save_measurements(request: Request) -> Response:
 
         try:
             history = await run_in_threadpool(_history, request.app.state.url, stored, a)
-            done = await run_in_threadpool(corrected, update, a, history, source="the measurements form")
+            done = await request.app.state.assessor.run(corrected, update, a, history,
+                                                        source="the measurements form")
             new_id = await run_in_threadpool(_save, request, stored, done, clinician.name,
                                              f"measurements: {reason}")
             return RedirectResponse(f"/desk/assessments/{new_id}", status_code=303)
@@ -130,7 +131,7 @@ async def decide(request: Request) -> Response:
         from assess.services.decide import decided
 
         try:
-            done = await run_in_threadpool(decided, a, decision)
+            done = await request.app.state.assessor.run(decided, a, decision)
             said = decision_words(kb, a, (decision,))[0][1]
             new_id = await run_in_threadpool(_save, request, stored, done, clinician.name, said)
             return RedirectResponse(f"/desk/assessments/{new_id}", status_code=303)

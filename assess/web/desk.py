@@ -28,7 +28,6 @@ from assess.web.guard import (
     set_cookie,
     signed_in,
 )
-from assess.web.pdfs import pdf_for
 
 
 def _page(request: Request, name: str, status: int = 200, **context: object) -> Response:
@@ -167,7 +166,7 @@ async def assessment(request: Request) -> Response:
 async def pdf(request: Request) -> Response:
     *_, stored = await _own(request)
     sid = stored.id
-    content = await run_in_threadpool(pdf_for, request.app.state.store, sid, stored.assessment(),
-                                      stored.recorded_by)
+    content = await request.app.state.pdfs.pdf_for(request.app.state.store, sid, stored.document,
+                                                   stored.recorded_by)
     return Response(content, media_type="application/pdf",
                     headers={"content-disposition": f'attachment; filename="assessment-{sid[:8]}.pdf"'})

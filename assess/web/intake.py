@@ -16,7 +16,6 @@ from assess.services.pipeline import assess_intake
 from assess.store.links import Link, open_link, use_link
 from assess.web.forms import Field, blank_fields, place, read_form
 from assess.web.guard import PRE_SESSION_COOKIE, checked_form, new_csrf, set_cookie
-from assess.web.pdfs import keep_pdf
 
 GONE = "This link cannot be used: it was used already, has expired, or is not a link we made."
 
@@ -51,19 +50,20 @@ async def submit(request: Request) -> Response:
     form = await checked_form(request, request.cookies.get(PRE_SESSION_COOKIE))
     doc, fields = read_form(form)
     try:
-        a = await run_in_threadpool(lambda: assess_intake(doc, source="the intake form"))
+        a = await request.app.state.assessor.run(assess_intake, doc, source="the intake form")
     except InvalidInput as exc:
         return _form(request, link, fields, place(exc.problems, fields), status=422)
+    document = a.to_json()
     try:
         saved = await run_in_threadpool(use_link, request.app.state.store, token, a,
-                                        json_bytes=a.to_json().encode("utf-8"), pdf=None)
+                                        json_bytes=document.encode("utf-8"), pdf=None)
     except UsageError:
         raise HTTPException(404, GONE) from None
     # The client sees the plan at once; its PDF is rendered after the page is sent (the desk
     # renders it on demand should that not have happened yet).
     response: Response = request.app.state.templates.TemplateResponse(
         request, "intake_done.html", {"a": a, "link": link},
-        background=BackgroundTask(keep_pdf, request.app.state.store, saved.assessment_id, a,
+        background=BackgroundTask(request.app.state.pdfs.keep, saved.assessment_id, document,
                                   link.clinician.name))
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
     return response

@@ -1,0 +1,184 @@
+"""The web bench, as users meet it: `assess serve` in its own process on 127.0.0.1 and 20
+simulated clients at once, each opening an intake link, filling it in and sending it (with a
+pause between pages, as a person has), and a clinician's PDF downloads beside them.
+
+    uv run python bench/web.py              # 20 clients, 5 intakes each
+    uv run python bench/web.py 20 2         # 20 clients, 2 intakes each
+
+Prints p50 and p95 of the intake page, of a sent intake to its plan page (the PDF is rendered
+after that page is sent), and of the PDF download against a bare WeasyPrint render of the same
+assessment in this process; and `assess --help` beside `python -c pass`.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench password 1"
+THINK = 0.5  # seconds a person spends on a page before the next request
+DEADLINE = 240.0  # the whole load stops here, however far it got
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def _form(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """An example intake's answers as the web form posts them."""
+    out: list[tuple[str, str]] = []
+    for key, value in answers.items():
+        if isinstance(value, bool):
+            out.append((key, "yes" if value else "no"))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            out += [(f"{key}.{n}.{sub}", str(v)) for n, row in enumerate(value) for sub, v in row.items()]
+        elif isinstance(value, list):
+            out += [(key, str(v)) for v in value]
+        else:
+            out.append((key, str(value)))
+    return out
+
+
+def _cookies(response: http.client.HTTPResponse) -> dict[str, str]:
+    return {m.group(1): m.group(2) for h in response.headers.get_all("set-cookie") or []
+            if (m := re.match(r"([^=]+)=([^;]*)", h))}
+
+
+def _request(port: int, method: str, path: str, body: str | None = None,
+             cookies: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str], float]:
+    headers = {"cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())}
+    if body is not None:
+        headers["content-type"] = "application/x-www-form-urlencoded"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    start = time.perf_counter()
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    content = response.read()
+    took = time.perf_counter() - start
+    conn.close()
+    return response.status, content, _cookies(response), took
+
+
+def _csrf(page: bytes) -> str:
+    found = re.search(rb'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF token on the page"
+    return found.group(1).decode()
+
+
+def main() -> None:
+    clients = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    each = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    from assess.services.pipeline import assess_file
+    from assess.services.render import rendered
+    from assess.store.accounts import add_clinician
+    from assess.store.database import open_store
+    from assess.store.links import make_link
+    from assess.store.records import save_assessment
+
+    example = ROOT / "examples" / "hinge_after_injury.yaml"
+    answers = yaml.safe_load(example.read_text())["answers"]
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/web.db"
+        store = open_store(url)
+        clinician = add_clinician(store, "bench", "B. Ench", PASSWORD)
+        done = rendered(assess_file(example))
+        saved = save_assessment(store, done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
+                                recorded_by="B. Ench")
+        tokens = [make_link(store, clinician, f"client {n}") for n in range(clients * each)]
+        bare = []
+        for _ in range(5):
+            start = time.perf_counter()
+            rendered(done.assessment)
+            bare.append(time.perf_counter() - start)
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        command = [sys.executable, "-m", "assess.cli", "serve", "--db", url, "--port", str(port)]
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                try:
+                    _request(port, "GET", "/sign-in")
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            status, page, jar, _ = _request(port, "GET", "/sign-in")
+            body = urlencode({"csrf": _csrf(page), "username": "bench", "password": PASSWORD})
+            status, _, session, _ = _request(port, "POST", "/sign-in", body, jar)
+            assert status == 303 and session, "the bench could not sign in"
+            pdf_path = f"/desk/assessments/{saved.assessment_id}/plan.pdf"
+
+            pages: list[float] = []
+            plans: list[float] = []
+            pdfs: list[float] = []
+            lock = threading.Lock()
+            stop = time.monotonic() + DEADLINE
+
+            def client(n: int) -> None:
+                for token in tokens[n * each:(n + 1) * each]:
+                    if time.monotonic() > stop:
+                        return
+                    status, page, jar, took = _request(port, "GET", f"/intake/{token}")
+                    assert status == 200, status
+                    time.sleep(THINK)
+                    body = urlencode([("csrf", _csrf(page)), *_form(answers)])
+                    status, plan, _, sent = _request(port, "POST", f"/intake/{token}", body, jar)
+                    assert status == 200 and b"plan" in plan, status
+                    status, pdf, _, got = _request(port, "GET", pdf_path, cookies=session)
+                    assert status == 200 and pdf.startswith(b"%PDF"), status
+                    with lock:
+                        pages.append(took)
+                        plans.append(sent)
+                        pdfs.append(got)
+                    time.sleep(THINK)
+
+            with ThreadPoolExecutor(clients) as pool:
+                list(pool.map(client, range(clients)))
+        finally:
+            server.terminate()  # uvicorn finishes the PDFs still being rendered first
+            try:
+                server.wait(300)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    def whole(args: list[str]) -> float:
+        runs = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, *args], check=True, capture_output=True, env=env)
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    python, help_ = whole(["-c", "pass"]), whole(["-m", "assess.cli", "--help"])
+    print(f"{clients} clients at once, {len(plans)} intakes sent ({THINK} s pause between pages), 2 cores")
+    aim = " (target p95 < 150)"
+    rows = (("intake page", pages, aim), ("sent intake -> plan", plans, aim), ("PDF download", pdfs, ""))
+    for name, times, target in rows:
+        print(f"{name + ':':22} p50 {p(times, .5):6.0f} ms  p95 {p(times, .95):6.0f} ms{target}")
+    ratio = statistics.median(pdfs) / statistics.median(bare)
+    print(f"bare WeasyPrint render p50 {p(bare, .5):6.0f} ms; download / render {ratio:.2f}x "
+          "(target <= 1.15x)")
+    print(f"assess --help {help_ * 1000:.0f} ms (python -c pass {python * 1000:.0f} ms); "
+          f"web modules load only for serve")
+
+
+if __name__ == "__main__":
+    main()
