@@ -58,7 +58,7 @@ def _client_for(conn: Connection, name: str, client_id: str | None, *,
     return new_id(), True
 
 
-def save_assessment(engine: Engine, a: Assessment, *, json_bytes: bytes, pdf: bytes,
+def save_assessment(engine: Engine, a: Assessment, *, json_bytes: bytes, pdf: bytes | None,
                     recorded_by: str, client_id: str | None = None) -> Saved:
     """Store one assessment with its intake and PDF, in one transaction."""
     with engine.begin() as conn:

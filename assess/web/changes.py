@@ -16,7 +16,7 @@ from assess.domain.decisions import Decision
 from assess.domain.errors import InvalidInput, UsageError
 from assess.store.corrections import save_correction, superseded_by
 from assess.store.records import StoredAssessment, earlier_documents, utc_now
-from assess.web.desk import _own, _page, assessment_page
+from assess.web.desk import assessment_page, own, page
 from assess.web.guard import checked_form
 from assess.web.measures import place, read_measurements, rows_of
 
@@ -27,7 +27,7 @@ _KINDS = ("remove", "add", "dose", "sign_off")
 async def _current(request: Request) -> tuple[Any, str, StoredAssessment]:
     """The clinician's assessment, refused (409) when a newer version replaced it: changes are
     made to the current version only."""
-    clinician, csrf, stored = await _own(request)
+    clinician, csrf, stored = await own(request)
     newer = await run_in_threadpool(superseded_by, request.app.state.store, stored.id)
     if newer:
         raise HTTPException(409, f"This version was changed since (version {newer[:8]}). Open the current "
@@ -61,7 +61,7 @@ async def measurements_page(request: Request) -> Response:
     clinician, csrf, stored = await _current(request)
     a = stored.assessment()
     recorded = a.intake.model_dump(mode="json").get("measurements")
-    return _page(request, "measurements.html", clinician=clinician, csrf=csrf, stored=stored, a=a,
+    return page(request, "measurements.html", clinician=clinician, csrf=csrf, stored=stored, a=a,
                  rows=rows_of(recorded), reason="", reason_error="", summary=[])
 
 
@@ -89,7 +89,7 @@ async def save_measurements(request: Request) -> Response:
             summary = place(exc.problems, rows)
         except UsageError as exc:
             summary = [("", str(exc))]
-    return _page(request, "measurements.html", 422, clinician=clinician, csrf=csrf, stored=stored, a=a,
+    return page(request, "measurements.html", 422, clinician=clinician, csrf=csrf, stored=stored, a=a,
                  rows=rows, reason=reason, reason_error=reason_error, summary=summary)
 
 

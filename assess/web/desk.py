@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,7 +18,6 @@ from assess.store.accounts import SESSION_HOURS, Clinician, own_assessment, own_
 from assess.store.accounts import sign_in as check_sign_in
 from assess.store.accounts import sign_out as end_session
 from assess.store.corrections import corrections_of, superseded_by
-from assess.store.database import open_store
 from assess.store.links import LINK_DAYS, make_link
 from assess.store.records import StoredAssessment, earlier_documents
 from assess.web.guard import (
@@ -30,7 +30,7 @@ from assess.web.guard import (
 )
 
 
-def _page(request: Request, name: str, status: int = 200, **context: object) -> Response:
+def page(request: Request, name: str, status: int = 200, **context: object) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(request, name, context,
                                                                       status_code=status)
     return response
@@ -48,7 +48,7 @@ async def sign_in_page(request: Request) -> Response:
 
 def _sign_in_form(request: Request, *, username: str = "", error: str = "", status: int = 200) -> Response:
     csrf = new_csrf()
-    response = _page(request, "sign_in.html", status, csrf=csrf, username=username, error=error)
+    response = page(request, "sign_in.html", status, csrf=csrf, username=username, error=error)
     set_cookie(request, response, PRE_SESSION_COOKIE, csrf, max_age=3600)
     return response
 
@@ -93,7 +93,7 @@ async def desk(request: Request, *, link_error: str = "", label: str = "") -> Re
         a = s.assessment()
         rows.append({"id": s.id, "date": s.visit_date, "client": s.client_name,
                      "pain": a.intake.answers.get("pain_now", "-"), "plan": a.plan.summary()})
-    return _page(request, "desk.html", 422 if link_error else 200, clinician=clinician, csrf=csrf, rows=rows,
+    return page(request, "desk.html", 422 if link_error else 200, clinician=clinician, csrf=csrf, rows=rows,
                  link_error=link_error, label=label)
 
 
@@ -106,11 +106,11 @@ async def new_link(request: Request) -> Response:
     except UsageError as exc:
         return await desk(request, link_error=str(exc), label=label)
     url = str(request.url_for("intake", token=token))
-    return _page(request, "link_made.html", clinician=clinician, csrf=csrf, url=url,
+    return page(request, "link_made.html", clinician=clinician, csrf=csrf, url=url,
                  label=" ".join(label.split()), days=LINK_DAYS)
 
 
-async def _own(request: Request) -> tuple[Clinician, str, StoredAssessment]:
+async def own(request: Request) -> tuple[Clinician, str, StoredAssessment]:
     clinician, csrf = await _clinician(request)
     stored = await run_in_threadpool(own_assessment, request.app.state.store, clinician,
                                      request.path_params["assessment_id"])
@@ -119,7 +119,7 @@ async def _own(request: Request) -> tuple[Clinician, str, StoredAssessment]:
     return clinician, csrf, stored
 
 
-def _context(url: str, stored: StoredAssessment) -> dict[str, Any]:
+def _context(url: str, store: Engine, stored: StoredAssessment) -> dict[str, Any]:
     """What the assessment page shows beside the assessment: its versions, the last visit to
     compare with, the clinician's decisions in words, and what the adjust forms offer."""
     from assess.definitions.knowledge import load_knowledge
@@ -128,7 +128,6 @@ def _context(url: str, stored: StoredAssessment) -> dict[str, Any]:
 
     kb = load_knowledge()
     a = stored.assessment()
-    store = open_store(url)
     earlier = earlier_documents(url, stored.id)
     last = Assessment.model_validate_json(earlier[-1]) if earlier else None
     planned = set(a.plan.exercise_ids())
@@ -149,12 +148,12 @@ def _context(url: str, stored: StoredAssessment) -> dict[str, Any]:
 async def assessment_page(request: Request, *, status: int = 200, form_kind: str = "",
                           form_errors: dict[str, str] | None = None,
                           typed: dict[str, str] | None = None) -> Response:
-    clinician, csrf, stored = await _own(request)
+    clinician, csrf, stored = await own(request)
     a = stored.assessment()
     # One line per finding and side, as `assess show` says them (several rules may conclude one).
     findings = list({(f.text, f.side): f for f in a.findings}.values())
-    extra = await run_in_threadpool(_context, request.app.state.url, stored)
-    return _page(request, "assessment.html", status, clinician=clinician, csrf=csrf, stored=stored, a=a,
+    extra = await run_in_threadpool(_context, request.app.state.url, request.app.state.store, stored)
+    return page(request, "assessment.html", status, clinician=clinician, csrf=csrf, stored=stored, a=a,
                  findings=findings, accounts=how_accounts(a), why_not=why_not_groups(a),
                  form_kind=form_kind, form_errors=form_errors or {}, typed=typed or {}, **extra)
 
@@ -164,7 +163,7 @@ async def assessment(request: Request) -> Response:
 
 
 async def pdf(request: Request) -> Response:
-    *_, stored = await _own(request)
+    *_, stored = await own(request)
     sid = stored.id
     content = await request.app.state.pdfs.pdf_for(request.app.state.store, sid, stored.document,
                                                    stored.recorded_by)

@@ -18,8 +18,10 @@ from assess.domain.errors import UsageError
 from assess.services.render import Rendered, assess_and_render
 from assess.store.database import open_store
 from assess.store.records import (
+    add_pdf,
     get_assessment,
     history,
+    latest_pdf,
     list_clients,
     save_assessment,
     stored_intakes,
@@ -116,3 +118,17 @@ def test_a_wrong_url_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="not a database URL"):
         resolve_url("::nonsense::")
     assert resolve_url("postgresql://u@h/db").startswith("postgresql+psycopg://")
+
+
+def test_a_pdf_rendered_after_the_save_is_kept_and_served(store_url: str, rendered: Rendered) -> None:
+    # A web intake is saved first and its PDF kept once rendered.
+    engine = open_store(store_url)
+    a = rendered.assessment
+    saved = save_assessment(engine, a, json_bytes=rendered.json_bytes, pdf=None, recorded_by="tester")
+    with engine.connect() as conn:
+        assert latest_pdf(conn, saved.assessment_id) is None
+    add_pdf(engine, saved.assessment_id, rendered.pdf, "tester")
+    with engine.connect() as conn:
+        found = latest_pdf(conn, saved.assessment_id)
+    assert found is not None and found[0] == rendered.pdf
+    assert found[1] == hashlib.sha256(rendered.pdf).hexdigest()

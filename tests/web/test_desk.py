@@ -56,15 +56,21 @@ def _save(url: str, example: str, by: str, tmp: Path, *, date: str | None = None
     assert done.exit_code == 0, done.output
 
 
+def clinic(tmp: Path) -> str:
+    """A new SQLite store in `tmp` with two clinicians, A. Physio and B. Coach; its URL."""
+    url = f"sqlite:///{tmp / 'clinic.db'}"
+    store = open_store(url)
+    add_clinician(store, "aphysio", "A. Physio", PASSWORD)
+    add_clinician(store, "bcoach", "B. Coach", PASSWORD)
+    return url
+
+
 @pytest.fixture(scope="session")
 def desk_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The store's URL: two clinicians, two assessments of A. Physio's (one client's name is
     hostile text) and one of B. Coach's."""
     tmp = tmp_path_factory.mktemp("desk")
-    url = f"sqlite:///{tmp / 'clinic.db'}"
-    store = open_store(url)
-    add_clinician(store, "aphysio", "A. Physio", PASSWORD)
-    add_clinician(store, "bcoach", "B. Coach", PASSWORD)
+    url = clinic(tmp)
     _save(url, "hinge_after_injury.yaml", "A. Physio", tmp)
     _save(url, "overextension.yaml", "A. Physio", tmp, name=HOSTILE)
     _save(url, "red_flag.yaml", "B. Coach", tmp)

@@ -23,12 +23,10 @@ from test_desk import (  # noqa: F401 - browser_type_launch_args and shots are f
     _save,
     _sign_in,
     browser_type_launch_args,
+    clinic,
     serve,
     shots,
 )
-
-from assess.store.accounts import add_clinician
-from assess.store.database import open_store
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +34,7 @@ def changes_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A desk over its own store: A. Physio's self-report of an older client (a plan that needs
     a sign-off), two visits of Tom Reyes, and B. Coach's assessment."""
     tmp = tmp_path_factory.mktemp("changes")
-    url = f"sqlite:///{tmp / 'clinic.db'}"
-    store = open_store(url)
-    add_clinician(store, "aphysio", "A. Physio", PASSWORD)
-    add_clinician(store, "bcoach", "B. Coach", PASSWORD)
+    url = clinic(tmp)
     _save(url, "self_report_older.yaml", "A. Physio", tmp)
     _save(url, "hinge_after_injury.yaml", "A. Physio", tmp, date="2026-10-20", pain_now=5)
     _save(url, "hinge_after_injury.yaml", "A. Physio", tmp, date="2026-11-20")
