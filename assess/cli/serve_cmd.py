@@ -3,6 +3,7 @@ Starlette and uvicorn load only here."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -46,6 +47,10 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     db: DbOpt = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=64,
+                                                show_default="one per core, at most 4",
+                                                help="Server processes; each assesses intakes on its "
+                                                     "own core.")] = None,
 ) -> None:
     """Serve the clinician desk: sign in, see your assessments, HOW and WHY NOT, download PDFs.
 
@@ -56,10 +61,21 @@ def serve(
     """
     with errors():
         import uvicorn
+        from starlette.applications import Starlette
 
-        from assess.store.database import resolve_url
+        from assess.store.database import open_store, resolve_url
         from assess.web.app import create_app
 
-        application = create_app(resolve_url(db))
-        say(f"Serving the desk at http://{host}:{port}/ (Ctrl-C stops)")
-        uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
+        url = resolve_url(db)
+        count = workers or min(4, os.cpu_count() or 1)
+        # The store is opened here first, so a bad URL fails now and the schema is migrated
+        # before any worker process opens it.
+        application = create_app(url) if count == 1 else open_store(url)
+        say(f"Serving the desk at http://{host}:{port}/ with {count} process{'es' if count > 1 else ''} "
+            "(Ctrl-C stops)")
+        if isinstance(application, Starlette):
+            uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
+        else:
+            os.environ["ASSESS_DB"] = url  # what each worker's app_from_environment opens
+            uvicorn.run("assess.web.app:app_from_environment", factory=True, workers=count, host=host,
+                        port=port, log_level="warning", proxy_headers=True)

@@ -4,7 +4,6 @@ what was found and concluded. Typed, frozen, JSON-compatible; built by services.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
@@ -162,9 +161,10 @@ class Assessment(BaseModel):
         return rows
 
     def to_json(self) -> str:
-        data = self.model_dump(mode="json")
-        if data["review"] is None:
-            del data["review"]  # a first visit's JSON is as it always was
-        if not data["decisions"]:
-            del data["decisions"]
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        # A first visit's JSON is as it always was: no review, no decisions. pydantic writes
+        # the same text as json.dumps(indent=2, ensure_ascii=False) in a tenth of the time
+        # (a web intake waits for it); tests/domain holds the two to the same text.
+        left_out = {"review"} if self.review is None else set()
+        if not self.decisions:
+            left_out.add("decisions")
+        return self.model_dump_json(indent=2, exclude=left_out) + "\n"

@@ -20,7 +20,7 @@ from starlette.templating import Jinja2Templates
 from assess.store.database import open_store
 from assess.web import changes, desk, intake
 from assess.web.guard import SecurityHeaders
-from assess.web.work import Assessor, PdfMaker
+from assess.web.work import Assessor, Busy, PdfMaker
 
 _ONE = "/desk/assessments/{assessment_id}"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,7 +45,9 @@ async def _error(request: Request, exc: Exception) -> Response:
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     await asyncio.to_thread(app.state.assessor.warm)
+    draining = asyncio.create_task(app.state.pdfs.drain(app.state.store))
     yield
+    draining.cancel()
     app.state.pdfs.close()  # the PDFs still being rendered are finished and kept first
     app.state.assessor.close()
 
@@ -69,7 +71,7 @@ def create_app(url: str) -> Starlette:
             Route("/intake/{token}", intake.submit, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(Busy)],
         exception_handlers={HTTPException: _error},
         lifespan=_lifespan,
     )
@@ -79,3 +81,11 @@ def create_app(url: str) -> Starlette:
     app.state.assessor = Assessor()
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     return app
+
+
+def app_from_environment() -> Starlette:
+    """The desk over the store in ASSESS_DB: how each of `assess serve --workers N`'s processes
+    makes its own app (uvicorn starts them from an import string, not from an object)."""
+    from assess.store.database import resolve_url
+
+    return create_app(resolve_url(None))

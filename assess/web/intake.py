@@ -4,7 +4,6 @@ problems shown beside their fields with everything typed kept, and on a valid in
 
 from __future__ import annotations
 
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -59,11 +58,10 @@ async def submit(request: Request) -> Response:
                                         json_bytes=document.encode("utf-8"), pdf=None)
     except UsageError:
         raise HTTPException(404, GONE) from None
-    # The client sees the plan at once; its PDF is rendered after the page is sent (the desk
-    # renders it on demand should that not have happened yet).
+    # The client sees the plan at once; its PDF waits for a quiet moment (the desk renders it
+    # on demand should that not have come yet).
+    request.app.state.pdfs.later(saved.assessment_id, document, link.clinician.name)
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "intake_done.html", {"a": a, "link": link},
-        background=BackgroundTask(request.app.state.pdfs.keep, saved.assessment_id, document,
-                                  link.clinician.name))
+        request, "intake_done.html", {"a": a, "link": link})
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
     return response

@@ -28,9 +28,9 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from assess.cli.commands import app
-from assess.store.accounts import add_clinician
+from assess.store.accounts import add_clinician, pdf_of
 from assess.store.database import open_store
-from assess.store.tables import assessments, intake_links
+from assess.store.tables import assessments, clients, intake_links, visits
 from assess.web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium-headless-shell"
@@ -262,7 +262,7 @@ def _answers(example: str) -> dict[str, Any]:
 
 
 def test_a_client_completes_the_intake_on_a_phone_and_it_reaches_the_desk(browser: Browser, desk_url: str,
-                                                                          shots: Path) -> None:
+                                                                          desk_store: str, shots: Path) -> None:
     link = _link(browser, desk_url, "Priya")
     ctx = browser.new_context(viewport=PHONE)
     page = ctx.new_page()
@@ -290,6 +290,16 @@ def test_a_client_completes_the_intake_on_a_phone_and_it_reaches_the_desk(browse
     desk = browser.new_context().new_page()
     _sign_in(desk, desk_url)
     expect(desk.get_by_role("link", name=answers["name"])).to_be_visible()
+    # Its PDF is rendered and kept once the server has been quiet for a moment.
+    store = open_store(desk_store)
+    with store.connect() as conn:
+        made = conn.execute(select(assessments.c.id).join(visits, visits.c.id == assessments.c.visit_id)
+                            .join(clients, clients.c.id == visits.c.client_id)
+                            .where(clients.c.name == answers["name"])).scalar_one()
+    deadline = time.monotonic() + 60
+    while (kept := pdf_of(store, made)) is None and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert kept is not None and kept.startswith(b"%PDF")
 
 
 def test_a_wrong_answer_is_named_beside_its_field_and_nothing_typed_is_lost(browser: Browser, desk_url: str,
