@@ -10,8 +10,8 @@ from conftest import ROOT
 
 # Lowest first: each layer is a subpackage of assess/. A module may import from its own
 # layer and any layer below.
-LAYERS: list[str] = ["domain", "files", "definitions", "inference", "reasoning", "rendering", "services",
-                     "store", "web", "cli"]
+LAYERS: list[str] = ["domain", "files", "definitions", "inference", "reasoning", "rendering", "fhir",
+                     "services", "store", "web", "cli"]
 PACKAGE = ROOT / "assess"
 
 

@@ -10,6 +10,7 @@ from assess.cli import (  # noqa: F401 - they register
     assess_cmds,
     batch_cmd,
     correct_cmd,
+    fhir_cmd,
     intake_cmd,
     review_cmd,
     serve_cmd,

@@ -177,7 +177,12 @@ def already_done(job: Job, outdir: Path) -> bool:
         return False
     try:
         identity = json.loads(data.read_text(encoding="utf-8"))["identity"]
-        intake = validate_intake(read_intake_file(job.intake)).model_dump(mode="json", exclude_unset=True)
+        doc = read_intake_file(job.intake)
+        if isinstance(doc, dict) and "resourceType" in doc:
+            from assess.fhir.incoming import fhir_intake
+
+            doc = fhir_intake(doc, str(job.intake))
+        intake = validate_intake(doc).model_dump(mode="json", exclude_unset=True)
     except Exception:
         return False
     return bool(identity.get("input_sha256") == input_digest(intake)

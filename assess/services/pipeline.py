@@ -99,6 +99,10 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     from assess.inference.engine import default_engine  # experta is imported only when rules run
     from assess.inference.facts import equipment_facts, intake_facts, review_facts
 
+    if isinstance(data, dict) and "resourceType" in data:
+        from assess.fhir.incoming import fhir_intake  # fhir.resources loads only for FHIR documents
+
+        data, text = fhir_intake(data, source), None
     model = validate_intake(data, source=source, text=text)
     # The typed intake keeps exactly what the file gave (JSON values, unset fields absent).
     intake = Intake.model_validate(model.model_dump(mode="json", exclude_unset=True))

@@ -126,9 +126,9 @@ def test_explain_shows_how_and_why_not(tmp_path: Path) -> None:
     assert bad.exit_code == 2
 
 
-def test_help_does_not_import_weasyprint_or_experta() -> None:
+def test_help_does_not_import_weasyprint_experta_or_fhir() -> None:
     code = ("import sys; from assess.cli.commands import app; from typer.testing import CliRunner; "
             "CliRunner().invoke(app, ['--help']); "
-            "print(sorted(m for m in ('weasyprint', 'experta', 'pydantic') if m in sys.modules))")
+            "print(sorted(m for m in ('weasyprint', 'experta', 'pydantic', 'fhir') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -261,8 +261,8 @@ def _answers(example: str) -> dict[str, Any]:
     return answers
 
 
-def test_a_client_completes_the_intake_on_a_phone_and_it_reaches_the_desk(browser: Browser, desk_url: str,
-                                                                          desk_store: str, shots: Path) -> None:
+def test_a_client_completes_the_intake_on_a_phone_and_it_reaches_the_desk(
+        browser: Browser, desk_url: str, desk_store: str, shots: Path) -> None:
     link = _link(browser, desk_url, "Priya")
     ctx = browser.new_context(viewport=PHONE)
     page = ctx.new_page()
