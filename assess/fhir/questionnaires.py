@@ -75,8 +75,14 @@ def _item(q: Questionnaire, it: Item) -> dict[str, Any]:
     if extensions:
         out["extension"] = extensions
     if it.enableWhen:
-        out["enableWhen"] = [_condition(q, c) for c in it.enableWhen]
-        if len(it.enableWhen) > 1:
+        conditions = [_condition(q, c) for c in it.enableWhen]
+        if it.enableBehavior == "all":
+            # Ours (and FHIR's, as we read it): "!=" holds only for a question answered otherwise.
+            # Renderers differ on an unanswered one (LHC-Forms enables the item), so it is said.
+            unanswered = dict.fromkeys(c.question for c in it.enableWhen if c.operator == "!=")
+            conditions += [{"question": n, "operator": "exists", "answerBoolean": True} for n in unanswered]
+        out["enableWhen"] = conditions
+        if len(conditions) > 1:
             out["enableBehavior"] = it.enableBehavior
     out["required"] = it.required
     if it.repeats:

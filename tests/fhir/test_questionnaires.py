@@ -68,7 +68,13 @@ def test_every_intake_item_keeps_its_type_options_conditions_and_limits() -> Non
             )
             for c in fhir.get("enableWhen", [])
         ]
-        assert conditions == [(c.question, c.operator, c.answer) for c in it.enableWhen]
+        ours = [(c.question, c.operator, c.answer) for c in it.enableWhen]
+        # "!=" holds only for an answered question: said as "exists" beside it, for renderers
+        # that would enable the item while the question is unanswered.
+        if it.enableBehavior == "all":
+            asked = dict.fromkeys(c.question for c in it.enableWhen if c.operator == "!=")
+            ours += [(name, "exists", True) for name in asked]
+        assert conditions == ours
     # pain_side is asked only when the pain is somewhere.
     assert exported["pain_side"]["enableWhen"][0]["answerCoding"]["code"] == "none"
     assert exported["pain_now"]["code"][0] == {
