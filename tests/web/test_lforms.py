@@ -22,7 +22,7 @@ import urllib.request
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 import yaml
@@ -80,9 +80,9 @@ def _dist() -> Path:
 
 class _Utf8(SimpleHTTPRequestHandler):
     # LHC-Forms' FHIRPath parser fails to load from a script served in another charset.
-    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map,
-                      ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                      ".css": "text/css; charset=utf-8", ".json": "application/fhir+json; charset=utf-8"}
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        kind = super().guess_type(path)
+        return f"{kind}; charset=utf-8" if kind.startswith("text/") else kind
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
