@@ -115,6 +115,9 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
 def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
     ctx = browser.new_context(viewport=request.param, accept_downloads=True)
+    # A full-page screenshot of a long page can take most of Playwright's 30 s on 2 busy cores
+    # (the whole suite runs beside it); the time allowed is not what these tests check.
+    ctx.set_default_timeout(90_000)
     yield ctx
     ctx.close()
 
