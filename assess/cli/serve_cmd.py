@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -61,21 +61,21 @@ def serve(
     """
     with errors():
         import uvicorn
-        from starlette.applications import Starlette
 
         from assess.store.database import open_store, resolve_url
         from assess.web.app import create_app
 
         url = resolve_url(db)
         count = workers or min(4, os.cpu_count() or 1)
-        # The store is opened here first, so a bad URL fails now and the schema is migrated
-        # before any worker process opens it.
-        application = create_app(url) if count == 1 else open_store(url)
+        target: Any
+        if count == 1:
+            target = create_app(url)  # opens the store: a bad URL fails now
+        else:
+            # Opened and migrated here once, before any worker process opens it.
+            open_store(url)
+            os.environ["ASSESS_DB"] = url  # what each worker's app_from_environment opens
+            target = "assess.web.app:app_from_environment"
         say(f"Serving the desk at http://{host}:{port}/ with {count} process{'es' if count > 1 else ''} "
             "(Ctrl-C stops)")
-        if isinstance(application, Starlette):
-            uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
-        else:
-            os.environ["ASSESS_DB"] = url  # what each worker's app_from_environment opens
-            uvicorn.run("assess.web.app:app_from_environment", factory=True, workers=count, host=host,
-                        port=port, log_level="warning", proxy_headers=True)
+        uvicorn.run(target, factory=count > 1, workers=count if count > 1 else None, host=host, port=port,
+                    log_level="warning", proxy_headers=True)

@@ -72,6 +72,16 @@ class Item(_Definition):
     since: str | None = None
     item: tuple[Item, ...] = ()
 
+    @staticmethod
+    def option_words(code: str) -> str:
+        """An answer option as the client reads it: "front_of_hip" is "front of hip"."""
+        return code.replace("_", " ")
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        """The answer options with their words."""
+        return [(o, self.option_words(o)) for o in self.answerOption or ()]
+
     @model_validator(mode="after")
     def _consistent(self) -> Item:
         if self.type == "choice" and not self.answerOption:

@@ -35,6 +35,12 @@ ITEM_CODES = {"pain_now": (LOINC, "72514-3", "Pain severity - 0-10 verbal numeri
 PRIORITY = {"emergency": "stat", "urgent": "urgent", "soon": "routine"}
 
 
+def body_site(side: str, joint: str = "hip") -> dict[str, Any]:
+    """A side of the hip (or knee) as a SNOMED CT body site: the joint refined by laterality."""
+    code = HIP_JOINT if joint == "hip" else KNEE_JOINT
+    return {"coding": [coding(SNOMED, f"{code}:{LATERALITY}={SIDES[side]}")], "text": f"{side} {joint}"}
+
+
 def own(kind: str) -> str:
     """The URL of one of our code systems (kind: rom-test, finding, exercise, ...)."""
     return f"{BASE}/CodeSystem/{kind}"

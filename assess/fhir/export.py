@@ -19,11 +19,9 @@ from assess.domain.plan import PlannedExercise
 from assess.fhir.codes import (
     BASE,
     EXAM,
-    HIP_JOINT,
-    LATERALITY,
     PRIORITY,
     SIDES,
-    SNOMED,
+    body_site,
     concept,
     own,
 )
@@ -79,10 +77,7 @@ def _finding(
         "valueBoolean": True,
     }
     if c.side in SIDES:
-        o["bodySite"] = {
-            "coding": [{"system": SNOMED, "code": f"{HIP_JOINT}:{LATERALITY}={SIDES[c.side]}"}],
-            "text": f"{c.side} hip",
-        }
+        o["bodySite"] = body_site(c.side)
     if c.how or c.detail:
         o["note"] = [{"text": "; ".join(t for t in (c.how, c.detail) if t)}]
     if sources:

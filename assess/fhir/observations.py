@@ -12,16 +12,12 @@ from assess.definitions.questionnaire import Battery, RomTest
 from assess.domain.errors import FieldProblem
 from assess.fhir.codes import (
     EXAM,
-    HIP_JOINT,
-    KNEE_JOINT,
     KNEE_TESTS,
-    LATERALITY,
     NOT_PERFORMED,
     SIDES,
-    SNOMED,
     SURVEY,
     UCUM,
-    coding,
+    body_site,
     concept,
     own,
 )
@@ -31,11 +27,6 @@ ROM, OUTCOME, RETEST, RESULT = own("rom-test"), own("outcome"), own("retest"), o
 
 def method_system(b: Battery, test: RomTest) -> str:
     return own(f"{b.id}/{test.id}.method")
-
-
-def _site(test: RomTest, side: str) -> dict[str, Any]:
-    joint, words = (KNEE_JOINT, "knee") if test.id in KNEE_TESTS else (HIP_JOINT, "hip")
-    return {"coding": [coding(SNOMED, f"{joint}:{LATERALITY}={SIDES[side]}")], "text": f"{side} {words}"}
 
 
 def _value(test: RomTest, value: Any) -> dict[str, Any]:
@@ -73,7 +64,7 @@ def observations_of(b: Battery, doc: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             o = _base(concept(ROM, test.id, test.name), EXAM, date)
             if side != "value":
-                o["bodySite"] = _site(test, side)
+                o["bodySite"] = body_site(side, "knee" if test.id in KNEE_TESTS else "hip")
             if m.get("method") is not None:
                 o["method"] = concept(
                     method_system(b, test), m["method"], text=test.method_labels.get(m["method"], m["method"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from assess.definitions.questionnaire import Battery, EnableWhen, Item, Questionnaire, RomTest
-from assess.fhir.codes import BASE, ITEM_CODES, ITEM_CONTROL, UCUM, canonical, coding, concept, own
+from assess.fhir.codes import ITEM_CODES, ITEM_CONTROL, UCUM, canonical, coding, concept, own
 
 HL7 = "http://hl7.org/fhir/StructureDefinition"
 MIN, MAX = f"{HL7}/minValue", f"{HL7}/maxValue"
@@ -22,11 +22,6 @@ def option_system(definition_id: str, link_id: str) -> str:
     """The code system of one choice item's options: the same code ("none") means something
     else in each item, so each item has its own."""
     return own(f"{definition_id}/{link_id}")
-
-
-def label(code: str) -> str:
-    """An option's words, as our own form shows it."""
-    return code.replace("_", " ")
 
 
 def _typed(kind: str, value: float | int) -> dict[str, Any]:
@@ -47,7 +42,7 @@ def _condition(q: Questionnaire, cond: EnableWhen) -> dict[str, Any]:
         out["answerBoolean"] = cond.answer
     elif asked.type == "choice":
         out["answerCoding"] = coding(
-            option_system(q.id, asked.linkId), str(cond.answer), label(str(cond.answer))
+            option_system(q.id, asked.linkId), str(cond.answer), Item.option_words(str(cond.answer))
         )
     elif asked.type == "integer":
         out["answerInteger"] = cond.answer
@@ -92,14 +87,14 @@ def _item(q: Questionnaire, it: Item) -> dict[str, Any]:
     if it.answerOption:
         out["answerOption"] = [
             {
-                "valueCoding": coding(option_system(q.id, it.linkId), o, label(o)),
+                "valueCoding": coding(option_system(q.id, it.linkId), o, words),
                 **(
                     {"extension": [{"url": EXCLUSIVE, "valueBoolean": True}]}
                     if o == it.exclusiveOption
                     else {}
                 ),
             }
-            for o in it.answerOption
+            for o, words in it.options
         ]
     children = [_item(q, child) for child in it.item if child.type != "display"]
     if it.help:
@@ -191,7 +186,6 @@ def battery_questionnaire(b: Battery) -> dict[str, Any]:
     return _resource(b.id, b.version, b.title, groups)
 
 
-__all__ = ["BASE", "battery_questionnaire", "checked", "intake_questionnaire", "label", "option_system"]
 
 
 def checked(resource: dict[str, Any]) -> dict[str, Any]:

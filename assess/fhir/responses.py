@@ -10,7 +10,7 @@ from typing import Any
 from assess.definitions.questionnaire import Item, Questionnaire
 from assess.domain.errors import FieldProblem
 from assess.fhir.codes import canonical, coding, extension
-from assess.fhir.questionnaires import label, option_system
+from assess.fhir.questionnaires import option_system
 
 VALUE_KEY = {
     "boolean": "valueBoolean",
@@ -31,7 +31,8 @@ CONTACT, BATTERY = extension("clinician-contact"), extension("battery")
 
 def _answer(q: Questionnaire, it: Item, value: Any) -> dict[str, Any]:
     if it.type == "choice":
-        return {"valueCoding": coding(option_system(q.id, it.linkId), str(value), label(str(value)))}
+        code = str(value)
+        return {"valueCoding": coding(option_system(q.id, it.linkId), code, Item.option_words(code))}
     return {VALUE_KEY[it.type]: value}
 
 
@@ -146,19 +147,18 @@ class _Reader:
     def read(self, entries: Any, into: dict[str, Any], group: Item | None = None) -> None:
         if not isinstance(entries, list):
             return
+        children = {c.linkId: c for c in group.item} if group is not None else None
         for entry in entries:
             link_id = entry.get("linkId") if isinstance(entry, dict) else None
             if not isinstance(link_id, str):
                 self.problem("?", "every item needs a linkId")
                 continue
-            children = {c.linkId: c for c in group.item} if group is not None else None
             it = children.get(link_id) if children is not None else self.items.get(link_id)
             if link_id in self.groups and group is None:
                 self.read(entry.get("item"), into)
             elif it is None:
-                if not link_id.endswith("-help"):
-                    where = f"group {group.linkId}" if group is not None else f"questionnaire {self.q.id}"
-                    self.problem(link_id, f"is not an item of {where}")
+                where = f"group {group.linkId}" if group is not None else f"questionnaire {self.q.id}"
+                self.problem(link_id, f"is not an item of {where}")
             elif it.type == "group":
                 row: dict[str, Any] = {}
                 self.read(entry.get("item"), row, it)

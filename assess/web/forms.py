@@ -26,7 +26,7 @@ class Field:
 
     @property
     def options(self) -> list[tuple[str, str]]:
-        return [(o, o.replace("_", " ")) for o in self.item.answerOption or ()]
+        return self.item.options
 
     @property
     def enable_when(self) -> str:
