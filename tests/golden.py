@@ -165,6 +165,27 @@ def check(kb: KnowledgeBase, a: Assessment, expect: dict[str, Any]) -> None:
         assert by_id[ex].instead_of == text
     if "no_review" in expect:
         assert a.plan.review_date is None
+    if "withheld" in expect:
+        assert a.plan.withheld is expect["withheld"], a.plan
+        if expect["withheld"]:
+            assert not a.plan.blocks and not a.plan.deferred and a.plan.clinician_review.required
+    for text in expect.get("today_contains", []):
+        assert any(text in t for t in a.plan.today), a.plan.today
+    counts = {c.id: c for c in a.plan.criteria}
+    for cid, n in expect.get("criteria", {}).items():
+        assert cid in counts and counts[cid].count == n, (cid, counts.get(cid))
+    for cid, text in expect.get("criteria_verdict", {}).items():
+        assert text in counts[cid].verdict, counts[cid].verdict
+    for lid, text in expect.get("letter_criteria", {}).items():
+        letter = next(x for x in a.plan.letters if x.id == lid)
+        assert any(text in line for line in letter.criteria), letter.criteria
+    queries = {r.id for r in a.plan.clinician_review.reasons if r.kind == "query"}
+    assert set(expect.get("queries", [])) <= queries, set(expect.get("queries", [])) - queries
+    for ex, text in expect.get("left_out_why", {}).items():
+        why = next(x.why for x in a.plan.left_out if x.id == ex)
+        assert text in why, why
+    for ex in expect.get("no_next_step", []):
+        assert by_id[ex].next_step is None, by_id[ex].next_step
 
 
 __all__ = ["ROOT", "assess_case", "case_paths", "check", "client_exercises", "intake_of", "load_case"]

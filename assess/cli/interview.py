@@ -16,15 +16,16 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from assess.definitions.intake import answer_type, describe_error, measure_type
-from assess.definitions.questionnaire import Item, RomTest, battery, questionnaire
+from assess.definitions.questionnaire import NOT_SURE, Item, RomTest, battery, questionnaire
 from assess.domain.plan import Referral
-from assess.reasoning.screen_now import red_flag_items, referral_so_far
+from assess.reasoning.screen_now import red_flag_items, screen_so_far
 
 Ask = Callable[[str], str]
 Say = Callable[[str], None]
 
 YES = {"y", "yes", "true", "1"}
 NO = {"n", "no", "false", "0"}
+UNSURE = {"?", "not sure", "unsure", "don't know", "dont know"}
 CLEAR = "-"  # typed to remove a current value
 
 
@@ -44,14 +45,17 @@ class QuitWithoutSaving(Exception):
     """The person chose to leave from the review screen without saving."""
 
 
-def _parse(item_type: str, text: str, options: tuple[str, ...] | None, repeats: bool) -> Any:
+def _parse(item_type: str, text: str, options: tuple[str, ...] | None, repeats: bool,
+           unsure: bool = False) -> Any:
     text = text.strip()
     if item_type == "boolean":
         if text.lower() in YES:
             return True
         if text.lower() in NO:
             return False
-        raise _Reask("please answer y or n")
+        if unsure and text.lower().replace("_", " ") in UNSURE:
+            return NOT_SURE
+        raise _Reask("please answer y, n or ? (not sure)" if unsure else "please answer y or n")
     if item_type == "integer":
         try:
             return int(text)
@@ -142,7 +146,9 @@ class Interview:
             listed = "  ".join(f"{n}) {o.replace('_', ' ')}" for n, o in enumerate(item.answerOption, 1))
             text += f"\n    {listed}\n    " + ("numbers, separated by commas" if item.repeats else "number")
         elif item.type == "boolean":
-            text += " [y/n]"
+            text += " [y/n/? not sure]" if item.unsure else " [y/n]"
+        elif item.type == "date":
+            text += " [YYYY-MM, or YYYY-MM-DD]"
         elif item.type in ("integer", "decimal") and item.minValue is not None:
             text += f" [{item.minValue:g}-{item.maxValue:g}]"
         if not item.required:
@@ -170,7 +176,7 @@ class Interview:
         adapter: TypeAdapter[Any] = TypeAdapter(answer_type(item))
 
         def parse(text: str) -> Any:
-            value = _check(adapter, _parse(item.type, text, item.answerOption, item.repeats))
+            value = _check(adapter, _parse(item.type, text, item.answerOption, item.repeats, item.unsure))
             if item.exclusiveOption and isinstance(value, list) and len(value) > 1 \
                     and item.exclusiveOption in value:
                 raise _Reask(f"{item.exclusiveOption!r} cannot be combined with others")
@@ -220,7 +226,11 @@ class Interview:
 
     def warn_at_once(self) -> None:
         """After an answer a red-flag rule reads: what to do now, the moment it is known."""
-        referral = referral_so_far(self.answers)
+        referral, today = screen_so_far(self.answers)
+        for line in today:
+            if line not in self.shown_flags:
+                self.shown_flags.add(line)
+                self.say(f"\n  !! Today: {line}")
         if referral is None:
             return
         new = [r for r in referral.reasons if r.reason not in self.shown_flags]

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from assess.definitions.knowledge import load_knowledge
-from assess.definitions.questionnaire import Item, RomTest, battery, questionnaire
+from assess.definitions.questionnaire import GRADES, NOT_SURE, Item, RomTest, battery, questionnaire
 from assess.domain.errors import FieldProblem, InvalidInput
 from assess.files.intake_io import line_numbers
 
@@ -74,10 +74,32 @@ def _date_in_range(value: dt.date) -> dt.date:
     return value
 
 
+def partial_date(value: object) -> str:
+    """A date a client remembers: the month (YYYY-MM) or the day (YYYY-MM-DD), a real one."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = value.isoformat()  # YAML reads 2026-09-14 as a date
+    if not isinstance(value, str):
+        raise ValueError(f"expected a month (YYYY-MM) or a date (YYYY-MM-DD), got {_short(value)}")
+    parts = value.split("-")
+    if not (len(parts) in (2, 3) and len(parts[0]) == 4 and all(len(p) == 2 for p in parts[1:])
+            and all(p.isascii() and p.isdigit() for p in parts)):
+        raise ValueError(f"expected a month (YYYY-MM) or a date (YYYY-MM-DD), got {_short(value)}")
+    try:
+        dt.date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) == 3 else 1)
+    except ValueError:
+        raise ValueError(f"{value} is not a real date") from None
+    if int(parts[0]) < questionnaire().dateRange.earliest.year:
+        raise ValueError(f"{value} is before {questionnaire().dateRange.earliest}")
+    return value
+
+
 def answer_type(item: Item) -> Any:
     """The pydantic type of one item's answer."""
     if item.type == "boolean":
-        return bool
+        return bool | _LITERAL[NOT_SURE] if item.unsure else bool
+    if item.type == "date":
+        # Kept as written, so that "2026-09" stays a month and is read as the whole month.
+        return Annotated[str, BeforeValidator(partial_date)]
     if item.type in ("integer", "decimal"):
         base: type = int if item.type == "integer" else float
         return Annotated[base, Field(ge=item.minValue, le=item.maxValue, allow_inf_nan=False)]
@@ -99,6 +121,8 @@ def answer_type(item: Item) -> Any:
 def measure_type(test: RomTest) -> Any:
     if test.type == "boolean":
         return bool
+    if test.type == "grade":
+        return _LITERAL[GRADES]
     return Annotated[float, Field(ge=test.min, le=test.max, allow_inf_nan=False)]
 
 
@@ -125,6 +149,9 @@ def _measurement_model(test: RomTest) -> type[BaseModel]:
     fields: dict[str, Any] = {"instrument": (_LITERAL[test.instrument] | None, None)}
     if method is not None:
         fields["method"] = (method, None)
+    if test.stoppable:
+        side: Any = _LITERAL[("left", "right")]
+        fields["stopped_at_limit"] = (Annotated[list[side], Field(min_length=1, max_length=2)] | None, None)
     return create_model(
         f"Measurement_{test.id}",
         __config__=_STRICT,
@@ -273,7 +300,10 @@ def _questionnaire_problems(answers: object, version: str) -> list[FieldProblem]
         path = f"answers.{item.linkId}"
         given = answers.get(item.linkId)
         enabled = item.enabled(answers)
-        if not enabled and given is not None:
+        if not item.asked_in(version) and given is not None:
+            problems.append(FieldProblem(path, f"no longer asked in questionnaire {version}; "
+                                               f"answer {item.replaced_by} instead"))
+        elif not enabled and given is not None:
             problems.append(FieldProblem(path, f"not asked unless {item.enable_text()}; remove it"))
         elif enabled and item.required_in(version) and given is None:
             problems.append(FieldProblem(path, "required"))
@@ -286,6 +316,19 @@ def _questionnaire_problems(answers: object, version: str) -> list[FieldProblem]
                 and item.type == "choice":
             problems.append(FieldProblem(path, "an option is listed twice"))
     return problems
+
+
+def _dates_after_visit(model: BaseModel) -> list[FieldProblem]:
+    """A remembered date (an operation) cannot fall after the visit it is reported at."""
+    visit: dt.date = getattr(model, "date", None) or dt.date.today()
+    answers = model.answers.model_dump()  # type: ignore[attr-defined]
+    out = []
+    for item in questionnaire().answerable():
+        given = answers.get(item.linkId)
+        # Compared at the precision given: "2026-12" is not after 2026-12-02.
+        if item.type == "date" and isinstance(given, str) and given > visit.isoformat()[:len(given)]:
+            out.append(FieldProblem(f"answers.{item.linkId}", f"{given} is after the visit ({visit})"))
+    return out
 
 
 # Top-level keys of the files `assess` writes that are not intakes, and what to do with them.
@@ -315,6 +358,8 @@ def validate_intake(data: object, *, source: str = "intake", text: str | None = 
     seen = {p.path for p in problems}
     problems.extend(p for p in _questionnaire_problems(data.get("answers"), declared_version(data))
                     if p.path not in seen)
+    if model is not None:
+        problems.extend(_dates_after_visit(model))
     if problems or model is None:
         if text is not None:
             lines = line_numbers(text)

@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from assess.definitions.criteria import Criteria, CriteriaSet
 from assess.definitions.knowledge_models import (
     Catalogue,
     Exercise,
     Norm,
-    PlanSettings,
     Precaution,
     Precautions,
     RuleSetInfo,
@@ -29,6 +29,7 @@ from assess.definitions.knowledge_models import (
 )
 from assess.definitions.outcomes import Outcomes
 from assess.definitions.paths import data_dir
+from assess.definitions.plan_settings import PlanSettings
 from assess.definitions.rule_conclusions import Action, parse_action
 from assess.definitions.rule_language import Condition, RuleSyntaxError, parse_condition
 from assess.domain.errors import KnowledgeBaseError
@@ -71,6 +72,8 @@ class KnowledgeBase(_Data):
     plan: PlanSettings
     sources: Sources
     outcomes: Outcomes
+    # Counted criteria (ASAS, NICE NG65), each counted into a derived value of its id.
+    criteria: dict[str, CriteriaSet]
 
     _exercises: dict[str, Exercise] = PrivateAttr(default_factory=dict)
     _rules: dict[str, RuleDef] = PrivateAttr(default_factory=dict)
@@ -214,6 +217,7 @@ def _load(folder: Path) -> KnowledgeBase:
         plan = read(PlanSettings, "plan.yaml")
         sources = read(Sources, "sources.yaml")
         outcomes = read(Outcomes, "outcomes.yaml")
+        criteria = read(Criteria, "criteria.yaml")
     except (OSError, yaml.YAMLError, AttributeError, TypeError) as exc:
         raise KnowledgeBaseError(f"the knowledge base in {folder} cannot be loaded: {exc}") from exc
     if problems:
@@ -221,7 +225,7 @@ def _load(folder: Path) -> KnowledgeBase:
     kb = KnowledgeBase(
         info=info, sha256=folder_sha256(folder), modules=tuple(modules), norms=norms,
         catalogue=catalogue, precautions=precautions.precautions, plan=plan, sources=sources,
-        outcomes=outcomes,
+        outcomes=outcomes, criteria=criteria.criteria if criteria else {},
     )
     from assess.definitions.knowledge_checks import cross_check
 

@@ -23,6 +23,7 @@ from assess.definitions.rule_conclusions import (
     PrecautionAct,
     PrescribeAct,
     PriorityAct,
+    QueryAct,
     ReferralAct,
     ReviewAct,
     YellowFlagAct,
@@ -52,9 +53,11 @@ from assess.domain.phases import DECISION_PHASES
 if TYPE_CHECKING:
     from assess.definitions.knowledge import KnowledgeBase, RuleDef
 
-# Values computed from the answers before the rules run (facts.DERIVED).
+# Values computed from the answers and measurements before the rules run (facts.DERIVED,
+# DATED and MEASURED; a test keeps the lists equal); the counted criteria add their own ids.
 # pain_trend and stage_time_done exist only at a review (facts.review_facts).
-DERIVED_NAMES = frozenset({"age_at_onset", "goals", "pain_trend", "stage_time_done"})
+DERIVED_NAMES = frozenset({"age_at_onset", "goals", "pain_worst_minus_now", "weeks_since_hip_replacement",
+                           "neurological_examined", "stopped_at_limit", "pain_trend", "stage_time_done"})
 
 
 def _numbers(values: list[object]) -> bool:
@@ -80,7 +83,7 @@ def _condition_names(kb: KnowledgeBase, rule: RuleDef, cond: Condition,
                     out.append(f"{head} has no option {value!r}")
     if isinstance(cond, MeasureCond | MeasurePairCond) and named and head not in battery().by_id():
         out.append(f"unknown test {head}")
-    if isinstance(cond, DerivedCond) and head not in DERIVED_NAMES:
+    if isinstance(cond, DerivedCond) and head not in DERIVED_NAMES | set(kb.criteria):
         out.append(f"unknown derived value {head}")
     if isinstance(cond, FindingCond | PatternCond) and named and head not in produced[cond.key]:
         out.append(f"no rule concludes {cond.key} {head}")
@@ -128,6 +131,9 @@ def _action_names(kb: KnowledgeBase, rule: RuleDef, action: Action) -> list[str]
         known(action.review, kb.plan.review_reasons, "review reason")
     elif isinstance(action, LetterAct):
         known(action.letter, kb.plan.letters, "letter")
+    elif isinstance(action, QueryAct):
+        known(action.query, kb.plan.queries, "query")
+        known(action.about, {**questionnaire().by_id(), **battery().by_id()}, "question or test")
     elif isinstance(action, NotScreenedAct):
         known(action.not_screened, kb.plan.screens, "screen")
     elif isinstance(action, PrecautionAct | ExcludeAct):
@@ -185,6 +191,35 @@ def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
     return out
 
 
+def _criteria_problems(kb: KnowledgeBase) -> list[str]:
+    """Counted criteria read known answers, options, derived values and norms; letters name
+    known sets; a precaution's own words for an excluded exercise name a known precaution."""
+    out: list[str] = []
+    items = questionnaire().by_id()
+    for cid, crit in kb.criteria.items():
+        if crit.threshold not in kb.norms:
+            out.append(f"rules/criteria.yaml: {cid}: unknown norm {crit.threshold}")
+        for cond in (*crit.applies, *(c.when for c in crit.items)):
+            if isinstance(cond, AnswerCond):
+                item = items.get(cond.answer)
+                if item is None:
+                    out.append(f"rules/criteria.yaml: {cid}: unknown answer {cond.answer}")
+                    continue
+                for value in (cond.is_, cond.includes, *(cond.any_of or ())):
+                    if isinstance(value, str) and item.answerOption and value not in item.answerOption:
+                        out.append(f"rules/criteria.yaml: {cid}: {cond.answer} has no option {value!r}")
+            elif cond.derived not in DERIVED_NAMES:
+                out.append(f"rules/criteria.yaml: {cid}: unknown derived value {cond.derived}")
+            if cond.norm is not None and cond.norm not in kb.norms:
+                out.append(f"rules/criteria.yaml: {cid}: unknown norm {cond.norm}")
+    for lid, letter in kb.plan.letters.items():
+        out += [f"plan.yaml letters.{lid}: unknown criteria {c}" for c in letter.criteria if c not in kb.criteria]
+    for ex in kb.exercises.values():
+        out += [f"rules/exercises.yaml: {ex.id}: when_excluded names unknown precaution {p}"
+                for p in ex.when_excluded if p not in kb.precautions]
+    return out
+
+
 def cross_check(kb: KnowledgeBase) -> list[str]:
     """Every name a rule uses must exist; decision rules must not compare numbers."""
     problems: list[str] = []
@@ -206,6 +241,7 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
         for action in r.then:
             problems += [f"{r.id}: {p}" for p in _action_names(kb, r, action)]
     problems += _catalogue_problems(kb)
+    problems += _criteria_problems(kb)
     asked = {it.linkId for it in questionnaire().answerable()}
     problems += [f"rules/outcomes.yaml: {k}: reads {m.answer}, which the questionnaire does not ask"
                  for k, m in kb.outcomes.measures.items() if m.answer and m.answer not in asked]

@@ -13,7 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from assess.definitions.paths import data_dir
 from assess.files.cache import named_text, parsed
 
-ItemType = Literal["boolean", "decimal", "integer", "choice", "string", "group", "display"]
+ItemType = Literal["boolean", "decimal", "integer", "choice", "string", "date", "group", "display"]
+# The answer a yes/no question marked `unsure` also takes: a client who does not know (is it
+# saddle numbness or not?) must be able to say so, and the rules read it as neither yes nor no.
+NOT_SURE = "not_sure"
 
 
 class _Definition(BaseModel):
@@ -70,6 +73,12 @@ class Item(_Definition):
     # The questionnaire version that added this item: a file written for an earlier version
     # is still valid without it (the rules then report the item as not screened).
     since: str | None = None
+    # The version that stopped asking it (and the item that asks instead): files written for
+    # an earlier version may still answer it and are read as they were; no form asks it.
+    retired: str | None = None
+    replaced_by: str | None = None
+    # A yes/no question that also takes "not sure" (NOT_SURE).
+    unsure: bool = False
     item: tuple[Item, ...] = ()
 
     @staticmethod
@@ -82,6 +91,10 @@ class Item(_Definition):
         """The answer options with their words."""
         return [(o, self.option_words(o)) for o in self.answerOption or ()]
 
+    def asked_in(self, version: str) -> bool:
+        """Whether questionnaire `version` asks this item (a retired one is only read)."""
+        return self.retired is None or _version(version) < _version(self.retired)
+
     @model_validator(mode="after")
     def _consistent(self) -> Item:
         if self.type == "choice" and not self.answerOption:
@@ -90,6 +103,10 @@ class Item(_Definition):
             raise ValueError(f"{self.linkId}: exclusiveOption is not an answerOption")
         if self.type == "group" and not self.item:
             raise ValueError(f"{self.linkId}: a group needs items")
+        if self.unsure and self.type != "boolean":
+            raise ValueError(f"{self.linkId}: only a boolean item takes 'not sure'")
+        if (self.retired is None) != (self.replaced_by is None):
+            raise ValueError(f"{self.linkId}: a retired item names the item that replaces it")
         return self
 
     def enabled(self, answers: dict[str, object]) -> bool:
@@ -111,7 +128,8 @@ class Item(_Definition):
 
     def required_in(self, version: str) -> bool:
         """Whether a file written for questionnaire `version` must answer this item."""
-        return self.required and (self.since is None or _version(version) >= _version(self.since))
+        return self.required and self.asked_in(version) and \
+            (self.since is None or _version(version) >= _version(self.since))
 
 
 class DateRange(_Definition):
@@ -150,6 +168,8 @@ class Questionnaire(_Definition):
             for cond in it.enableWhen:
                 if cond.question not in ids:
                     raise ValueError(f"{it.linkId}: enableWhen names unknown {cond.question!r}")
+            if it.replaced_by is not None and it.replaced_by not in ids:
+                raise ValueError(f"{it.linkId}: replaced_by names unknown {it.replaced_by!r}")
         unknown = [i for i in self.identifies if i not in ids]
         if unknown:
             raise ValueError(f"identifies names unknown items: {unknown}")
@@ -168,10 +188,11 @@ class Questionnaire(_Definition):
         return walk(self.item)
 
     def sections(self) -> Iterator[tuple[Item, list[Item]]]:
-        """Top-level groups with their answerable items, for asking in order."""
+        """Top-level groups with the items this version asks, for asking in order (a retired
+        item is read from older files, never asked)."""
         for group in self.item:
             if group.type == "group" and not group.repeats:
-                yield group, [i for i in self.answerable() if _within(group, i)]
+                yield group, [i for i in self.answerable() if _within(group, i) and i.asked_in(self.version)]
 
     def by_id(self) -> dict[str, Item]:
         return {i.linkId: i for i in self.answerable()}
@@ -182,8 +203,12 @@ def _within(group: Item, item: Item) -> bool:
                for child in group.item)
 
 
+# How a neurological examination item is graded (a `grade` test), per side.
+GRADES = ("normal", "reduced", "absent")
+
+
 class RomTest(_Definition):
-    """One range-of-motion test of the battery."""
+    """One range-of-motion test of the battery (or one item of the neurological examination)."""
 
     id: str
     name: str
@@ -194,7 +219,9 @@ class RomTest(_Definition):
     # The short name of each method, as said in a finding ("measured prone").
     method_labels: dict[str, str] = Field(default_factory=dict)
     instrument: tuple[str, ...]
-    type: Literal["decimal", "boolean"]
+    type: Literal["decimal", "boolean", "grade"]
+    # Tests examined together (the neurological examination): the rules ask whether any was.
+    group: str | None = None
     unit: str | None = None
     min: float | None = None
     max: float | None = None
@@ -219,6 +246,12 @@ class RomTest(_Definition):
     @property
     def bilateral(self) -> bool:
         return self.sides == "bilateral"
+
+    @property
+    def stoppable(self) -> bool:
+        """A range one side of which may be taken only to a precaution's limit (recorded as
+        `stopped_at_limit`, never read as a restriction)."""
+        return self.type == "decimal" and self.bilateral and self.limited == "lower"
 
     @model_validator(mode="after")
     def _labels(self) -> RomTest:

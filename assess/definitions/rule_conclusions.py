@@ -134,6 +134,15 @@ class ReviewAct(Action):
     review: str
 
 
+class QueryAct(Action):
+    """Answers that do not fit together, to check with the client before the plan is signed
+    (plan.yaml queries; `about` names the answer or test it concerns)."""
+
+    key, fact = "query", "Query"
+    query: str
+    about: str | None = None
+
+
 class LetterAct(Action):
     """A routine onward referral that goes with the plan (plan.yaml letters)."""
 
@@ -161,7 +170,7 @@ class NotScreenedAct(Action):
 
 ACTIONS: dict[str, type[Action]] = {a.key: a for a in (
     FindingAct, PatternAct, ReferralAct, YellowFlagAct, PrecautionAct, PrescribeAct, ExcludeAct,
-    CautionAct, AdviceAct, LeadAct, EmphasisAct, DoseAct, PriorityAct, HaltAct, ReviewAct, LetterAct,
+    CautionAct, AdviceAct, LeadAct, EmphasisAct, DoseAct, PriorityAct, HaltAct, ReviewAct, QueryAct, LetterAct,
     NotScreenedAct, StageAct)}
 
 

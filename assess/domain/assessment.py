@@ -34,9 +34,15 @@ class Measurement(_AsGiven):
     instrument: str | None = None
     method: str | None = None
     note: str | None = None
-    left: bool | float | None = None
-    right: bool | float | None = None
-    value: bool | float | None = None
+    # A grade of the neurological examination ("normal", "reduced", "absent") is a string.
+    left: bool | float | str | None = None
+    right: bool | float | str | None = None
+    value: bool | float | str | None = None
+    # The sides taken only to a precaution's limit: the value is where the test stopped.
+    stopped_at_limit: tuple[str, ...] | None = None
+
+    def stopped(self, side: str) -> bool:
+        return side in (self.stopped_at_limit or ())
 
 
 class Intake(_AsGiven):

@@ -103,13 +103,36 @@ class Letter(_Out):
     reason: str
     because: tuple[str, ...]
     source: str
+    # The counted criteria it rests on, as read aloud: "ASAS: 4 of 5 - met (4 needed): ...".
+    criteria: tuple[str, ...] = ()
 
 
 class ReviewReason(_Out):
     id: str
-    kind: Literal["precaution", "history", "not_screened"]
+    # query: answers that do not fit together (or a "not sure"), to check with the client.
+    kind: Literal["precaution", "history", "not_screened", "query"]
     text: str
     rules: tuple[str, ...]
+
+
+class CriteriaCount(_Out):
+    """A counted criteria set (ASAS, NICE NG65) for one client, for the clinician and letters:
+    never shown to the client as a diagnosis."""
+
+    id: str
+    title: str
+    short: str
+    count: int
+    of: int
+    needed: int
+    met: tuple[str, ...]
+    unanswered: tuple[str, ...]
+    verdict: str
+
+    @property
+    def line(self) -> str:
+        """As a letter or the desk says it: "ASAS: 4 of 5 - met (4 needed): began before 40; ..."."""
+        return f"{self.short}: {self.verdict}" + (f" - {'; '.join(self.met)}" if self.met else "")
 
 
 class ClinicianReview(_Out):
@@ -141,6 +164,12 @@ class Plan(_Out):
     stop_if: tuple[str, ...]
     letters: tuple[Letter, ...] = ()
     clinician_review: ClinicianReview = ClinicianReview(required=False, reasons=())
+    # No plan was made by the rules (a precaution that withholds it): the clinician writes it.
+    withheld: bool = False
+    # What the client must do today (a "not sure" about a cauda-equina symptom), said first.
+    today: tuple[str, ...] = ()
+    # The counted criteria that applied (clinician only).
+    criteria: tuple[CriteriaCount, ...] = ()
     # The irritability level that set the dose, its range and rest lines, and the session's length.
     dose_level: str = "low"
     dose_notes: tuple[str, ...] = ()

@@ -43,6 +43,7 @@ class FactKind(StrEnum):
     DOSE = "Dose"
     PRIORITY = "Priority"
     REVIEW = "Review"
+    QUERY = "Query"
     LETTER = "Letter"
     STAGE = "Stage"
 

@@ -69,6 +69,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "Prescribe": {"side": "none", "step": "now"},
     "Exclude": {"precaution": "", "tag": "", "needs": ""},
     "Caution": {"tag": ""},
+    "Query": {"about": ""},
     "Emphasis": {"side": "none"},
 }
 
@@ -192,8 +193,10 @@ class _Compiler:
                     yield "Prescribe", fields
                 continue
             if isinstance(action, ReferralAct):
+                # An answer's option code is said in words ("waters_broken": "waters broken").
+                words = {k: v.replace("_", " ") if isinstance(v, str) else v for k, v in bindings.items()}
                 yield "Referral", {"reason": action.referral, "urgency": action.urgency,
-                                   "reported": action.reported.format_map(bindings)}
+                                   "reported": action.reported.format_map(words)}
                 continue
             # Every other conclusion declares its fields as written (variables resolved);
             # the naming key fills the field named in FACT_FIELD.

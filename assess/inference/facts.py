@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from assess.definitions.criteria import Count
 from assess.definitions.knowledge import KnowledgeBase
 from assess.definitions.questionnaire import battery
 from assess.domain.assessment import Assessment, Intake
 from assess.domain.results import FactKind
 
 FactSpec = tuple[FactKind, dict[str, Any]]
+
+
+WEEKS_A_MONTH = 52.1775 / 12
 
 
 def _age_at_onset(answers: dict[str, Any]) -> float | None:
@@ -31,14 +35,62 @@ def _goals(answers: dict[str, Any]) -> str | None:
     return text or None
 
 
+def _latest_day(remembered: str) -> dt.date:
+    """The latest day a remembered date can mean: a month alone is its last day."""
+    parts = [int(p) for p in remembered.split("-")]
+    if len(parts) == 3:
+        return dt.date(*parts)
+    year, month = parts
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def weeks_since_hip_replacement(answers: dict[str, Any], on: dt.date) -> float | None:
+    """Weeks from the operation to the assessment, read so that a window is never left early:
+    a month counts from its last day, and the whole months of a 1.1.0 file (N) as N - 1, since
+    a client rounding 11 weeks says "3 months" (rules/norms.yaml tha_posterior_window)."""
+    remembered, months = answers.get("hip_replacement_date"), answers.get("hip_replacement_months")
+    if isinstance(remembered, str):
+        return round(max(0, (on - _latest_day(remembered)).days) / 7, 1)
+    if isinstance(months, int):
+        return round(max(0, months - 1) * WEEKS_A_MONTH, 1)
+    return None
+
+
+def _pain_worst_minus_now(answers: dict[str, Any]) -> int | None:
+    worst, now = answers.get("pain_worst"), answers.get("pain_now")
+    return worst - now if isinstance(worst, int) and isinstance(now, int) else None
+
+
 # Values computed from the answers, each named here and checked by knowledge_checks.
-DERIVED = {"age_at_onset": _age_at_onset, "goals": _goals}
+DERIVED = {"age_at_onset": _age_at_onset, "goals": _goals, "pain_worst_minus_now": _pain_worst_minus_now}
+# Values computed from the answers and the assessment date.
+DATED = {"weeks_since_hip_replacement": weeks_since_hip_replacement}
+# Values computed from the measurements: whether any test of a battery group was examined
+# (the neurological examination), and each test a side of which stopped at a precaution's limit.
+MEASURED = ("neurological_examined", "stopped_at_limit")
 
 
-def intake_facts(intake: Intake) -> list[FactSpec]:
-    """Answers, derived values and measurements of a validated intake as facts."""
+def derived_values(intake: Intake, on: dt.date) -> dict[str, Any]:
+    """The derived values of an intake that have one (for the facts and the counted criteria)."""
+    values: dict[str, Any] = {name: compute(intake.answers) for name, compute in DERIVED.items()}
+    values.update({name: compute(intake.answers, on) for name, compute in DATED.items()})
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def criteria_counts(kb: KnowledgeBase, intake: Intake, on: dt.date) -> list[Count]:
+    """Each counted criteria set (rules/criteria.yaml) that applies to this intake."""
+    derived = derived_values(intake, on)
+    counts = (c.count(cid, intake.answers, derived, kb.norms) for cid, c in kb.criteria.items())
+    return [c for c in counts if c is not None]
+
+
+def intake_facts(intake: Intake, kb: KnowledgeBase | None = None, on: dt.date | None = None) -> list[FactSpec]:
+    """Answers, derived values and measurements of a validated intake as facts; with the
+    knowledge base, the counted criteria too. Dates count at `on` (the assessment date)."""
     facts: list[FactSpec] = []
     answers = intake.answers
+    on = on or intake.date or dt.date.today()
     for item, value in answers.items():
         if value is None or isinstance(value, dict):
             continue
@@ -49,21 +101,44 @@ def intake_facts(intake: Intake) -> list[FactSpec]:
                          if not isinstance(v, dict))
         else:
             facts.append((FactKind.ANSWER, {"item": item, "value": value}))
-    for name, compute in DERIVED.items():
-        derived = compute(answers)
-        if derived is not None:
-            facts.append((FactKind.DERIVED, {"name": name, "value": derived}))
+    for name, value in derived_values(intake, on).items():
+        facts.append((FactKind.DERIVED, {"name": name, "value": value}))
+    for count in criteria_counts(kb, intake, on) if kb else ():
+        facts.append((FactKind.DERIVED, {"name": count.id, "value": count.count}))
     tests = battery().by_id()
+    examined: set[str] = set()
     for test_id, entry in intake.measured().items():
         sides = ("left", "right") if tests[test_id].bilateral else ("value",)
         for side in sides:
             value = getattr(entry, side)
-            if value is not None:
-                facts.append((FactKind.MEASURE, {"test": test_id,
-                                                 "side": "single" if side == "value" else side,
-                                                 "value": value,
-                                                 "method": tests[test_id].method_of(entry.method)}))
-    return facts
+            if value is None:
+                continue
+            if tests[test_id].group:
+                examined.add(tests[test_id].group)
+            if entry.stopped(side):
+                # Taken only to a precaution's limit: where it stopped is not its end of range,
+                # so no norm reads it; the rules only learn that it stopped.
+                facts.append((FactKind.DERIVED, {"name": "stopped_at_limit", "value": test_id}))
+                continue
+            facts.append((FactKind.MEASURE, {"test": test_id,
+                                             "side": "single" if side == "value" else side,
+                                             "value": value,
+                                             "method": tests[test_id].method_of(entry.method)}))
+    if "neurological" in examined:
+        facts.append((FactKind.DERIVED, {"name": "neurological_examined", "value": True}))
+    return _unique(facts)
+
+
+def _unique(facts: list[FactSpec]) -> list[FactSpec]:
+    # Two sides stopped at the limit are one fact: experta would drop the repeat anyway.
+    seen: set[tuple[str, tuple[tuple[str, Any], ...]]] = set()
+    out = []
+    for kind, fields in facts:
+        key = (kind, tuple(sorted(fields.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append((kind, fields))
+    return out
 
 
 def catalogue_facts(kb: KnowledgeBase) -> list[FactSpec]:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from collections.abc import Sequence
+
+from assess.definitions.criteria import Count
 from assess.definitions.knowledge import KnowledgeBase
 from assess.definitions.knowledge_models import Exercise
-from assess.definitions.questionnaire import battery
+from assess.definitions.questionnaire import battery, questionnaire
 from assess.definitions.rule_conclusions import EmphasisAct, PrecautionAct, PrescribeAct
 from assess.domain.plan import (
     Block,
     ClinicianReview,
+    CriteriaCount,
     LeftOut,
     Letter,
     NextStep,
@@ -152,10 +156,16 @@ def _left_out(kb: KnowledgeBase, run: RunResult, excluded: dict[str, list[FactRe
         if not safety:
             continue
         ex = kb.exercises[ex_id]
-        tags = dict.fromkeys(kb.catalogue.tags[f.fields["tag"]] for f in safety)
-        why = ex.when_excluded or kb.plan.wording.left_out_involves.format(tags="; ".join(tags))
-        out.append(LeftOut(id=ex_id, name=ex.name, why=" ".join(why.split()),
-                           precautions=tuple(dict.fromkeys(f.fields["precaution"] for f in safety))))
+        # Each precaution that left it out says why in its own terms: the exercise's own words
+        # for that precaution where the catalogue has them, else the movements it rules out.
+        by: dict[str, list[str]] = defaultdict(list)
+        for f in safety:
+            by[f.fields["precaution"]].append(kb.catalogue.tags[f.fields["tag"]])
+        lines = [ex.when_excluded.get(pid) or kb.plan.wording.left_out_involves.format(
+                     precaution=kb.precautions[pid].title, tags="; ".join(dict.fromkeys(tags)))
+                 for pid, tags in by.items()]
+        why = " ".join(dict.fromkeys(" ".join(line.split()) for line in lines))
+        out.append(LeftOut(id=ex_id, name=ex.name, why=why, precautions=tuple(by)))
     return tuple(out)
 
 
@@ -177,12 +187,31 @@ def _cautions(kb: KnowledgeBase, run: RunResult) -> dict[str, list[str]]:
     return out
 
 
+def _about(about: str) -> str:
+    """The question or test a query concerns, in its own words."""
+    items, tests = questionnaire().by_id(), battery().by_id()
+    if about in items:
+        return " ".join(items[about].text.split())
+    return tests[about].name if about in tests else about
+
+
+def counted(counts: Sequence[Count]) -> tuple[CriteriaCount, ...]:
+    """The counted criteria as the plan keeps them."""
+    return tuple(CriteriaCount(id=c.id, title=c.title, short=c.short, count=c.count, of=c.of,
+                               needed=c.needed, met=tuple(i.text for i in c.met),
+                               unanswered=tuple(i.text for i in c.unanswered), verdict=c.verdict)
+                 for c in counts)
+
+
 def _review(kb: KnowledgeBase, run: RunResult, precautions: tuple[PrecautionOut, ...]) -> ClinicianReview:
     reasons = [ReviewReason(id=p.id, kind="precaution", text=p.title, rules=p.rules)
                for p in precautions if p.sign_off]
     for f in run.of(FactKind.REVIEW):
         reasons.append(ReviewReason(id=f.fields["reason"], kind="history",
                                     text=kb.plan.review_reasons[f.fields["reason"]], rules=f.by))
+    for f in run.of(FactKind.QUERY):
+        reasons.append(ReviewReason(id=f.fields["id"], kind="query", rules=f.by,
+                                    text=kb.plan.queries[f.fields["id"]].format(about=_about(f.fields["about"]))))
     screens = list(kb.plan.screens)
     for f in sorted(run.of(FactKind.NOT_SCREENED), key=lambda f: screens.index(f.fields["screen"])):
         screen = f.fields["screen"]
@@ -194,14 +223,17 @@ def _review(kb: KnowledgeBase, run: RunResult, precautions: tuple[PrecautionOut,
     return ClinicianReview(required=bool(reasons), reasons=tuple(reasons))
 
 
-def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...]) -> tuple[Letter, ...]:
+def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...],
+             counts: tuple[CriteriaCount, ...]) -> tuple[Letter, ...]:
     because: dict[str, list[str]] = defaultdict(list)
     for p in precautions:
         letter = kb.precautions[p.id].letter
         if letter:
             because[letter].append(p.title)
-    return tuple(Letter(id=lid, to=kb.plan.letters[lid].to, reason=kb.plan.letters[lid].reason,
-                        because=tuple(titles), source=kb.plan.letters[lid].source)
+    by_id = {c.id: c for c in counts}
+    return tuple(Letter(id=lid, to=kb.plan.letters[lid].to, reason=" ".join(kb.plan.letters[lid].reason.split()),
+                        because=tuple(titles), source=kb.plan.letters[lid].source,
+                        criteria=tuple(by_id[c].line for c in kb.plan.letters[lid].criteria if c in by_id))
                  for lid, titles in because.items())
 
 
@@ -269,9 +301,12 @@ def _pain_line(kb: KnowledgeBase, pain_now: int | None) -> tuple[str, ...]:
 
 
 def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
-             assessed_on: dt.date, pain_now: int | None = None) -> Plan:
-    """Build the plan from a run: referral, or blocks within the session caps."""
+             assessed_on: dt.date, pain_now: int | None = None, counts: Sequence[Count] = ()) -> Plan:
+    """Build the plan from a run: referral, a plan held for the clinician, or blocks within
+    the session caps."""
     precautions = precautions_of(kb, run)
+    criteria = counted(counts)
+    today = tuple(" ".join(t.split()) for p in precautions if (t := kb.precautions[p.id].today))
     stop_if = tuple(dict.fromkeys((*_pain_line(kb, pain_now), *kb.plan.stop_if.items,
                                    *(" ".join(i.split()) for p in precautions
                                      for i in kb.precautions[p.id].stop_if))))
@@ -284,7 +319,15 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
         reason = "; ".join(dict.fromkeys(r.text for r in detail.reasons))
         return Plan(referral=True, reason=reason,
                     referral_detail=detail, blocks=(), deferred=(), advice=(),
-                    stop_if=stop_if, clinician_review=review, review_weeks=None, review_date=None)
+                    stop_if=stop_if, clinician_review=review, review_weeks=None, review_date=None,
+                    criteria=criteria)
+    if any(kb.precautions[p.id].withhold for p in precautions):
+        # No plan by rule: the clinician writes it with the client (and signs it); what the
+        # precautions rule out still binds what they add (reasoning.adjust).
+        return Plan(referral=False, reason=None, referral_detail=None, blocks=(), deferred=(),
+                    advice=(), stop_if=stop_if, letters=_letters(kb, precautions, criteria),
+                    clinician_review=review, withheld=True, today=today, criteria=criteria,
+                    review_weeks=None, review_date=None)
 
     excluded_facts: dict[str, list[FactRecord]] = defaultdict(list)
     for f in run.of(FactKind.EXCLUDE):
@@ -378,7 +421,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     planned = {e.id for b in blocks for e in b.exercises}
     return Plan(referral=False, reason=None, referral_detail=None, blocks=tuple(blocks),
                 deferred=tuple(session.deferred), left_out=_left_out(kb, run, excluded_facts, planned),
-                advice=advice, stop_if=stop_if, letters=_letters(kb, precautions),
+                advice=advice, stop_if=stop_if, letters=_letters(kb, precautions, criteria), today=today,
+                criteria=criteria,
                 clinician_review=review, dose_level=level_name,
                 dose_notes=(level.rest,) if blocks else (),
                 session_minutes=session.minutes, checked_normal=_checked_normal(kb, run),

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assess.definitions.knowledge import KnowledgeBase
-from assess.definitions.knowledge_models import DoseLevel, Exercise, Wording
+from assess.definitions.knowledge_models import Exercise
+from assess.definitions.plan_settings import DoseLevel, Wording
 from assess.domain.plan import Deferred, Side
 from assess.domain.results import FactKind, RunResult
 

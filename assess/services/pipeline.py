@@ -97,7 +97,7 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     it is a review: progressions continue from the last plan by their re-tests, and the
     assessment compares this visit with the earlier ones."""
     from assess.inference.engine import default_engine  # experta is imported only when rules run
-    from assess.inference.facts import equipment_facts, intake_facts, review_facts
+    from assess.inference.facts import criteria_counts, equipment_facts, intake_facts, review_facts
 
     if isinstance(data, dict) and "resourceType" in data:
         from assess.fhir.incoming import fhir_intake  # fhir.resources loads only for FHIR documents
@@ -113,12 +113,12 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     equipment = [e for e in intake.answers.get("equipment", []) if e != nothing]
     now = now or clock()
     assessed_on = intake.date or now.date()
-    facts = intake_facts(intake) + equipment_facts(kb, equipment)  # after the catalogue's (engine)
+    facts = intake_facts(intake, kb, assessed_on) + equipment_facts(kb, equipment)  # after the catalogue's (engine)
     if history:
         facts += review_facts(kb, intake, history[-1], assessed_on)
     run = engine.run(facts)
     plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on,
-                    pain_now=intake.answers.get("pain_now"))
+                    pain_now=intake.answers.get("pain_now"), counts=criteria_counts(kb, intake, assessed_on))
 
     def items(kind: FactKind, text: dict[str, str]) -> tuple[Conclusion, ...]:
         return tuple(Conclusion(id=f.fields["id"], text=text.get(f.fields["id"], f.fields["id"]),
