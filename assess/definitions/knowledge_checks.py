@@ -213,7 +213,8 @@ def _criteria_problems(kb: KnowledgeBase) -> list[str]:
             if cond.norm is not None and cond.norm not in kb.norms:
                 out.append(f"rules/criteria.yaml: {cid}: unknown norm {cond.norm}")
     for lid, letter in kb.plan.letters.items():
-        out += [f"plan.yaml letters.{lid}: unknown criteria {c}" for c in letter.criteria if c not in kb.criteria]
+        out += [f"plan.yaml letters.{lid}: unknown criteria {c}"
+                for c in letter.criteria if c not in kb.criteria]
     for ex in kb.exercises.values():
         out += [f"rules/exercises.yaml: {ex.id}: when_excluded names unknown precaution {p}"
                 for p in ex.when_excluded if p not in kb.precautions]

@@ -122,7 +122,8 @@ class Wording(_Data):
     PLACEHOLDERS: ClassVar[dict[str, set[str]]] = {
         "deferred_max_exercises": {"max_exercises"}, "deferred_max_per_block": {"max_per_block"},
         "deferred_max_minutes": {"max_minutes"}, "why_for": {"reasons"}, "why_trial": set(),
-        "why_prescribed_by": {"rules"}, "left_out_involves": {"precaution", "tags"}, "not_screened": {"screen"},
+        "why_prescribed_by": {"rules"}, "left_out_involves": {"precaution", "tags"},
+        "not_screened": {"screen"},
         "go_back_to": {"exercise"}, "next_step_when": {"retest"}, "dose_one_side": {"side", "limb"},
         "dose_one_set": {"sets"}, "dose_sets": {"sets"}, "dose_sets_reps": {"sets", "reps"},
         "dose_hold": {"hold"}, "added_block_title": set(), "added_block_purpose": set(),

@@ -170,7 +170,8 @@ class NotScreenedAct(Action):
 
 ACTIONS: dict[str, type[Action]] = {a.key: a for a in (
     FindingAct, PatternAct, ReferralAct, YellowFlagAct, PrecautionAct, PrescribeAct, ExcludeAct,
-    CautionAct, AdviceAct, LeadAct, EmphasisAct, DoseAct, PriorityAct, HaltAct, ReviewAct, QueryAct, LetterAct,
+    CautionAct, AdviceAct, LeadAct, EmphasisAct, DoseAct, PriorityAct, HaltAct, ReviewAct, QueryAct,
+    LetterAct,
     NotScreenedAct, StageAct)}
 
 

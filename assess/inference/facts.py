@@ -85,7 +85,8 @@ def criteria_counts(kb: KnowledgeBase, intake: Intake, on: dt.date) -> list[Coun
     return [c for c in counts if c is not None]
 
 
-def intake_facts(intake: Intake, kb: KnowledgeBase | None = None, on: dt.date | None = None) -> list[FactSpec]:
+def intake_facts(intake: Intake, kb: KnowledgeBase | None = None,
+                 on: dt.date | None = None) -> list[FactSpec]:
     """Answers, derived values and measurements of a validated intake as facts; with the
     knowledge base, the counted criteria too. Dates count at `on` (the assessment date)."""
     facts: list[FactSpec] = []
@@ -113,8 +114,8 @@ def intake_facts(intake: Intake, kb: KnowledgeBase | None = None, on: dt.date | 
             value = getattr(entry, side)
             if value is None:
                 continue
-            if tests[test_id].group:
-                examined.add(tests[test_id].group)
+            if (group := tests[test_id].group) is not None:
+                examined.add(group)
             if entry.stopped(side):
                 # Taken only to a precaution's limit: where it stopped is not its end of range,
                 # so no norm reads it; the rules only learn that it stopped.

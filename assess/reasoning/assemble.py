@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-
 from collections.abc import Sequence
 
 from assess.definitions.criteria import Count
@@ -231,9 +230,10 @@ def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...],
         if letter:
             because[letter].append(p.title)
     by_id = {c.id: c for c in counts}
-    return tuple(Letter(id=lid, to=kb.plan.letters[lid].to, reason=" ".join(kb.plan.letters[lid].reason.split()),
-                        because=tuple(titles), source=kb.plan.letters[lid].source,
-                        criteria=tuple(by_id[c].line for c in kb.plan.letters[lid].criteria if c in by_id))
+    letters = kb.plan.letters
+    return tuple(Letter(id=lid, to=letters[lid].to, reason=" ".join(letters[lid].reason.split()),
+                        because=tuple(titles), source=letters[lid].source,
+                        criteria=tuple(by_id[c].line for c in letters[lid].criteria if c in by_id))
                  for lid, titles in because.items())
 
 

@@ -113,7 +113,8 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     equipment = [e for e in intake.answers.get("equipment", []) if e != nothing]
     now = now or clock()
     assessed_on = intake.date or now.date()
-    facts = intake_facts(intake, kb, assessed_on) + equipment_facts(kb, equipment)  # after the catalogue's (engine)
+    # After the catalogue's facts (engine.py): the intake's, then what the equipment rules out.
+    facts = intake_facts(intake, kb, assessed_on) + equipment_facts(kb, equipment)
     if history:
         facts += review_facts(kb, intake, history[-1], assessed_on)
     run = engine.run(facts)
