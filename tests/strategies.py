@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from assess.definitions.questionnaire import Item, RomTest, battery, questionnaire
+from assess.definitions.questionnaire import GRADES, NOT_SURE, Item, RomTest, battery, questionnaire
 
 # A red-flag question answered "yes" ends the assessment; keep them rare so that most
 # generated intakes reach the rules below screening, while every flag still occurs.
@@ -35,11 +35,16 @@ TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl"
                min_size=1, max_size=40).filter(
     lambda t: any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Zs") for c in t))
 # Versions an intake file may declare; None is a file that declares none (read leniently).
-VERSIONS = [None, "1.0.0", "1.1.0"]
+VERSIONS = [None, "1.0.0", "1.1.0", "1.2.0", "1.2.0"]
+# "Not sure" on a yes/no question that takes it: rare on a red flag (it holds the plan), common
+# elsewhere.
+RARE_UNSURE = st.integers(0, 39).map(lambda n: n == 11)
 
 
-def _answer(draw: st.DrawFn, item: Item) -> Any:
+def _answer(draw: st.DrawFn, item: Item, on: dt.date | None = None) -> Any:
     if item.type == "boolean":
+        if item.unsure and draw(RARE_UNSURE if item.linkId.startswith("rf_") else SCREEN_YES):
+            return NOT_SURE
         if item.linkId.startswith("rf_"):
             return draw(RARE_YES)
         return draw(SCREEN_YES if item.linkId in SCREEN_BOOLEANS else st.booleans())
@@ -54,6 +59,12 @@ def _answer(draw: st.DrawFn, item: Item) -> Any:
         return draw(st.floats(item.minValue, item.maxValue, allow_nan=False))
     if item.type == "string":
         return draw(TEXT.map(lambda t: t[: item.maxLength or 40]))
+    if item.type == "date":
+        # A month or a day up to the visit; the weeks since it straddle every window's edge.
+        latest = on or dt.date.today()
+        day = draw(st.one_of(st.dates(latest - dt.timedelta(weeks=30), latest),
+                             st.dates(dt.date(1990, 1, 1), latest)))
+        return day.isoformat()[:7] if draw(st.booleans()) and day.replace(day=28) <= latest else day.isoformat()
     if item.type == "choice":
         options = list(item.answerOption or ())
         if item.linkId in SCREEN_CHOICES and draw(st.booleans()):
@@ -76,22 +87,26 @@ def _strategy(item: Item) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def answers(draw: st.DrawFn, version: str | None = None) -> dict[str, Any]:
-    """Answers valid for a file declaring `version` (None: declares none)."""
+def answers(draw: st.DrawFn, version: str | None = None, on: dt.date | None = None) -> dict[str, Any]:
+    """Answers valid for a file declaring `version` (None: declares none), made at `on`."""
     read_as = version or questionnaire().oldest
     out: dict[str, Any] = {}
     for item in questionnaire().answerable():
-        if not item.enabled(out):
+        if not item.enabled(out) or not item.asked_in(read_as):
             continue
-        # Items a file need not answer are left out a third of the time (not screened).
-        if item.required_in(read_as) or draw(st.integers(0, 2)) > 0:
-            out[item.linkId] = _answer(draw, item)
+        # Items a file need not answer are left out a third of the time (not screened); an item
+        # added after the file's version is answered only now and then.
+        added_later = item.since is not None and not item.required_in(read_as) and item.required
+        if item.required_in(read_as) or draw(st.integers(0, 5 if added_later else 2)) > (4 if added_later else 0):
+            out[item.linkId] = _answer(draw, item, on)
     return out
 
 
 def _measure(draw: st.DrawFn, test: RomTest) -> Any:
     if draw(st.integers(0, 6)) == 0:
         return None  # explicitly not tested
+    if test.type == "grade":
+        return draw(st.sampled_from(GRADES + ("normal", "normal")))
     if test.type == "boolean":
         return draw(SCREEN_YES) if test.instrument == ("clinical",) else draw(st.booleans())
     return draw(st.floats(test.min, test.max, allow_nan=False).map(lambda v: round(v, 1)))
@@ -109,6 +124,9 @@ def measurements(draw: st.DrawFn) -> dict[str, Any] | None:
         entry: dict[str, Any] = {side: _measure(draw, test) for side in sides}
         if len(test.instrument) > 1 and draw(st.booleans()):
             entry["method"] = draw(st.sampled_from(test.instrument))
+        tested = [s for s in sides if entry[s] is not None]
+        if test.stoppable and tested and draw(st.integers(0, 5)) == 0:
+            entry["stopped_at_limit"] = [draw(st.sampled_from(tested))]
         out[test.id] = entry
     return out
 
@@ -117,10 +135,8 @@ def measurements(draw: st.DrawFn) -> dict[str, Any] | None:
 def intakes(draw: st.DrawFn) -> dict[str, Any]:
     """A realistic valid intake document, as a file would hold it."""
     version = draw(st.sampled_from(VERSIONS))
-    doc: dict[str, Any] = {
-        "date": draw(st.dates(dt.date(2020, 1, 1), dt.date.today())).isoformat(),
-        "answers": draw(answers(version)),
-    }
+    visit = draw(st.dates(dt.date(2020, 1, 1), dt.date.today()))
+    doc: dict[str, Any] = {"date": visit.isoformat(), "answers": draw(answers(version, visit))}
     if version:
         doc["questionnaire"] = f"{questionnaire().id}/{version}"
     m = draw(measurements())

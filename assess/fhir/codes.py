@@ -21,7 +21,7 @@ ITEM_CONTROL = "http://hl7.org/fhir/questionnaire-item-control"
 # SNOMED CT: laterality qualifiers, refined onto a joint with the Laterality attribute
 # (272741003) in a post-coordinated expression, as SNOMED's compositional grammar writes them.
 LEFT, RIGHT, LATERALITY = "7771000", "24028007", "272741003"
-HIP_JOINT, KNEE_JOINT = "24136001", "49076000"
+HIP_JOINT, KNEE_JOINT, LOWER_LIMB = "24136001", "49076000", "61685007"
 SIDES = {"left": LEFT, "right": RIGHT}
 # The one test of the battery whose angle is at the knee (the Thomas test's rectus femoris).
 KNEE_TESTS = frozenset({"thomas_knee_angle"})
@@ -30,14 +30,15 @@ KNEE_TESTS = frozenset({"thomas_knee_angle"})
 # rating of pain now. The other items have no standard code that means exactly them.
 ITEM_CODES = {"pain_now": (LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")}
 
-# HL7 request-priority for a referral's urgency (rules/plan.yaml: emergency = today, urgent =
-# within 24 hours, soon = within 2 weeks).
-PRIORITY = {"emergency": "stat", "urgent": "urgent", "soon": "routine"}
+# HL7 request-priority for a referral's urgency (rules/plan.yaml: emergency = today, today = call
+# the treating team today, urgent = within 24 hours, soon = within 2 weeks).
+PRIORITY = {"emergency": "stat", "today": "asap", "urgent": "urgent", "soon": "routine"}
 
 
 def body_site(side: str, joint: str = "hip") -> dict[str, Any]:
-    """A side of the hip (or knee) as a SNOMED CT body site: the joint refined by laterality."""
-    code = HIP_JOINT if joint == "hip" else KNEE_JOINT
+    """A side of the hip (or knee, or the whole lower limb for the neurological examination) as
+    a SNOMED CT body site: the structure refined by laterality."""
+    code = {"hip": HIP_JOINT, "knee": KNEE_JOINT, "lower limb": LOWER_LIMB}[joint]
     return {"coding": [coding(SNOMED, f"{code}:{LATERALITY}={SIDES[side]}")], "text": f"{side} {joint}"}
 
 

@@ -19,10 +19,14 @@ from assess.fhir.codes import (
     UCUM,
     body_site,
     concept,
+    extension,
     own,
 )
 
 ROM, OUTCOME, RETEST, RESULT = own("rom-test"), own("outcome"), own("retest"), own("retest-result")
+GRADE = own("neurological-grade")  # normal, reduced, absent
+# A side taken only to a precaution's limit (the battery's stopped_at_limit).
+STOPPED = extension("stopped-at-limit")
 
 
 def method_system(b: Battery, test: RomTest) -> str:
@@ -34,6 +38,8 @@ def _value(test: RomTest, value: Any) -> dict[str, Any]:
         return {"dataAbsentReason": NOT_PERFORMED}
     if isinstance(value, bool):
         return {"valueBoolean": value}
+    if test.type == "grade":
+        return {"valueCodeableConcept": concept(GRADE, str(value), str(value))}
     unit = test.unit or "deg"
     return {"valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit}}
 
@@ -64,7 +70,11 @@ def observations_of(b: Battery, doc: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             o = _base(concept(ROM, test.id, test.name), EXAM, date)
             if side != "value":
-                o["bodySite"] = body_site(side, "knee" if test.id in KNEE_TESTS else "hip")
+                joint = "lower limb" if test.group == "neurological" else \
+                    "knee" if test.id in KNEE_TESTS else "hip"
+                o["bodySite"] = body_site(side, joint)
+            if side in (m.get("stopped_at_limit") or ()):
+                o["extension"] = [{"url": STOPPED, "valueBoolean": True}]
             if m.get("method") is not None:
                 o["method"] = concept(
                     method_system(b, test), m["method"], text=test.method_labels.get(m["method"], m["method"])
@@ -110,6 +120,11 @@ def _read_value(o: dict[str, Any], where: str, problems: list[FieldProblem]) -> 
         return None
     if "valueBoolean" in o:
         return o["valueBoolean"]
+    if "valueCodeableConcept" in o:
+        grade = _code({"code": o["valueCodeableConcept"]}, GRADE)
+        if grade is None:
+            problems.append(FieldProblem(where, f"expected a grade coded in {GRADE}"))
+        return grade
     quantity = o.get("valueQuantity")
     if isinstance(quantity, dict) and "value" in quantity:
         unit = quantity.get("code") or quantity.get("unit")
@@ -146,6 +161,9 @@ def measurements_of(
                 m["instrument"] = o["device"]["display"]
             if o.get("note"):
                 m["note"] = o["note"][0].get("text")
+            if any(isinstance(e, dict) and e.get("url") == STOPPED and e.get("valueBoolean") is True
+                   for e in o.get("extension") or []):
+                m.setdefault("stopped_at_limit", []).append(side)
         elif (outcome := _code(o, OUTCOME)) is not None:
             found.setdefault("outcomes", {})[outcome] = _read_value(o, f"Observation {outcome}", problems)
         elif (exercise := _code(o, RETEST)) is not None:

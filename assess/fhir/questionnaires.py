@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from assess.definitions.questionnaire import Battery, EnableWhen, Item, Questionnaire, RomTest
+from assess.definitions.questionnaire import (
+    GRADES,
+    NOT_SURE,
+    Battery,
+    EnableWhen,
+    Item,
+    Questionnaire,
+    RomTest,
+)
 from assess.fhir.codes import ITEM_CODES, ITEM_CONTROL, UCUM, canonical, coding, concept, own
 
 HL7 = "http://hl7.org/fhir/StructureDefinition"
@@ -35,10 +43,18 @@ def _control(code: str) -> dict[str, Any]:
     }
 
 
+def unsure_options(link_id: str) -> list[tuple[str, str]]:
+    """A yes/no question that takes "not sure" is a choice in FHIR (a boolean cannot say it)."""
+    return [("yes", "yes"), ("no", "no"), (NOT_SURE, "not sure")]
+
+
 def _condition(q: Questionnaire, cond: EnableWhen) -> dict[str, Any]:
     asked = q.by_id()[cond.question]
     out: dict[str, Any] = {"question": cond.question, "operator": cond.operator}
-    if cond.operator == "exists" or isinstance(cond.answer, bool):
+    if asked.unsure and cond.operator != "exists":
+        code = {True: "yes", False: "no"}.get(cond.answer, str(cond.answer))  # type: ignore[call-overload]
+        out["answerCoding"] = coding(option_system(q.id, asked.linkId), code)
+    elif cond.operator == "exists" or isinstance(cond.answer, bool):
         out["answerBoolean"] = cond.answer
     elif asked.type == "choice":
         out["answerCoding"] = coding(
@@ -54,7 +70,7 @@ def _condition(q: Questionnaire, cond: EnableWhen) -> dict[str, Any]:
 
 
 def _item(q: Questionnaire, it: Item) -> dict[str, Any]:
-    kind = "text" if it.type == "string" and it.multiline else it.type
+    kind = "text" if it.type == "string" and it.multiline else "choice" if it.unsure else it.type
     out: dict[str, Any] = {"linkId": it.linkId, "text": it.text, "type": kind}
     if it.linkId in ITEM_CODES:
         out["code"] = [coding(*ITEM_CODES[it.linkId])]
@@ -65,7 +81,7 @@ def _item(q: Questionnaire, it: Item) -> dict[str, Any]:
         extensions.append({"url": MAX, **_typed(it.type, it.maxValue)})
     if it.maxRepeats is not None:
         extensions.append({"url": MAX_OCCURS, "valueInteger": it.maxRepeats})
-    if it.type == "choice":
+    if it.type == "choice" or it.unsure:
         extensions.append(_control("check-box" if it.repeats else "radio-button"))
     if extensions:
         out["extension"] = extensions
@@ -96,7 +112,11 @@ def _item(q: Questionnaire, it: Item) -> dict[str, Any]:
             }
             for o, words in it.options
         ]
-    children = [_item(q, child) for child in it.item if child.type != "display"]
+    if it.unsure:
+        out["answerOption"] = [{"valueCoding": coding(option_system(q.id, it.linkId), o, words)}
+                               for o, words in unsure_options(it.linkId)]
+    # A retired item is read from older files, never asked.
+    children = [_item(q, child) for child in it.item if child.type != "display" and child.asked_in(q.version)]
     if it.help:
         children.insert(
             0,
@@ -134,11 +154,13 @@ def _resource(definition_id: str, version: str, title: str, items: list[dict[str
 
 def intake_questionnaire(q: Questionnaire) -> dict[str, Any]:
     """questionnaires/intake.yaml as a Questionnaire."""
-    return _resource(q.id, q.version, q.title, [_item(q, it) for it in q.item])
+    return _resource(q.id, q.version, q.title, [_item(q, it) for it in q.item if it.asked_in(q.version)])
 
 
 def _side_item(b: Battery, test: RomTest, side: str) -> dict[str, Any]:
     link = f"{test.id}.{side}"
+    if test.type == "grade":
+        return _choice(b, link, side.capitalize() if side != "value" else test.name, {g: g for g in GRADES})
     if test.type == "boolean":
         return {
             "linkId": link,
@@ -181,6 +203,12 @@ def battery_questionnaire(b: Battery) -> dict[str, Any]:
         ]
         if test.methods:
             children.append(_choice(b, f"{test.id}.method", "Method", test.method_labels))
+        if test.stoppable:
+            stopped = _choice(b, f"{test.id}.stopped_at_limit", "Taken only to a precaution's limit",
+                              {"left": "left", "right": "right"})
+            stopped["repeats"] = True
+            stopped["extension"] = [_control("check-box")]
+            children.append(stopped)
         children.append(_choice(b, f"{test.id}.instrument", "Instrument", {i: i for i in test.instrument}))
         groups.append({"linkId": test.id, "text": test.name, "type": "group", "item": children})
     return _resource(b.id, b.version, b.title, groups)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assess.definitions.questionnaire import Item, Questionnaire
+from assess.definitions.questionnaire import NOT_SURE, Item, Questionnaire
 from assess.domain.errors import FieldProblem
 from assess.fhir.codes import canonical, coding, extension
 from assess.fhir.questionnaires import option_system
@@ -18,6 +18,7 @@ VALUE_KEY = {
     "decimal": "valueDecimal",
     "string": "valueString",
     "choice": "valueCoding",
+    "date": "valueDate",
 }
 WORDS = {
     "valueBoolean": "true or false",
@@ -25,11 +26,19 @@ WORDS = {
     "valueDecimal": "a number",
     "valueString": "text",
     "valueCoding": "one of the item's answerOption codes",
+    "valueDate": "a date (YYYY-MM or YYYY-MM-DD)",
 }
 CONTACT, BATTERY = extension("clinician-contact"), extension("battery")
 
 
+# A yes/no question that takes "not sure" is answered with a code (Questionnaire: a choice).
+UNSURE_CODES = {True: "yes", False: "no", NOT_SURE: NOT_SURE}
+
+
 def _answer(q: Questionnaire, it: Item, value: Any) -> dict[str, Any]:
+    if it.unsure:
+        code = UNSURE_CODES[value]
+        return {"valueCoding": coding(option_system(q.id, it.linkId), code, Item.option_words(code))}
     if it.type == "choice":
         code = str(value)
         return {"valueCoding": coding(option_system(q.id, it.linkId), code, Item.option_words(code))}
@@ -113,15 +122,24 @@ class _Reader:
         if not isinstance(answer, dict):
             self.problem(it.linkId, "an answer must be an object")
             return None
-        wanted = VALUE_KEY[it.type]
+        wanted = "valueCoding" if it.unsure else VALUE_KEY[it.type]
         given = [k for k in answer if k.startswith("value")]
+        if it.unsure and given == ["valueBoolean"]:
+            wanted = "valueBoolean"  # from a Questionnaire before "not sure" was offered
         if it.type == "decimal" and given == ["valueInteger"]:
             wanted = "valueInteger"  # a whole number is a number
         if given != [wanted]:
             got = ", ".join(given) or "no value"
-            self.problem(it.linkId, f"expected {wanted} ({WORDS[VALUE_KEY[it.type]]}), got {got}")
+            self.problem(it.linkId, f"expected {wanted} ({WORDS[wanted]}), got {got}")
             return None
         value = answer[wanted]
+        if it.unsure and wanted == "valueCoding":
+            code = value.get("code") if isinstance(value, dict) else None
+            back = {c: v for v, c in UNSURE_CODES.items()}
+            if code not in back:
+                self.problem(it.linkId, f"{code!r} is not one of its codes: yes, no, {NOT_SURE}")
+                return None
+            return back[code]
         if it.type == "choice":
             code = value.get("code") if isinstance(value, dict) else None
             if code not in (it.answerOption or ()):

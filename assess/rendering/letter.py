@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from assess.definitions.questionnaire import battery, questionnaire
+from assess.definitions.questionnaire import NOT_SURE, battery, questionnaire
 
 if TYPE_CHECKING:
     from assess.domain.assessment import Assessment
@@ -57,6 +57,8 @@ def letter_content(a: Assessment) -> LetterContent:
         value = answers.get(item.linkId)
         if value is True:
             out.positive.append((item.text, "yes"))
+        elif value == NOT_SURE:
+            out.positive.append((item.text, "not sure"))
         else:
             out.negative.append((item.text, "no" if value is False else "not asked"))
     measured = a.intake.measured()
@@ -67,10 +69,13 @@ def letter_content(a: Assessment) -> LetterContent:
         unit = f" {test.unit}" if test.unit else ""
 
         def shown(value: Any, unit: str = unit) -> str:
-            return _words(value) if isinstance(value, bool) else f"{value:g}{unit}"
+            if isinstance(value, bool | str):
+                return _words(value) if isinstance(value, bool) else value
+            return f"{value:g}{unit}"
 
         if test.bilateral:
-            parts = [f"{side} {shown(value)}"
+            stopped = " (taken only to a precaution's limit)"
+            parts = [f"{side} {shown(value)}" + (stopped if entry.stopped(side) else "")
                      for side, value in (("left", entry.left), ("right", entry.right)) if value is not None]
         else:
             parts = [shown(entry.value)] if entry.value is not None else []

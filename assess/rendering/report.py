@@ -74,6 +74,8 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
         * kb.plan.log.sessions_per_week,
         # The clinician's decisions as said aloud, with the exercise's name (not its id).
         "decisions": decision_words(kb, a),
+        # Each counted criteria set's published source, for the clinician appendix.
+        "criteria_sources": {cid: " ".join(c.source.split()) for cid, c in kb.criteria.items()},
     }
     if a.plan.referral:
         detail = a.plan.referral_detail

@@ -16,7 +16,7 @@ from golden import client_exercises
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
-from oracle import forbidden_tags, red_flag, sign_off_expected, unscreened
+from oracle import forbidden_tags, red_flag, sign_off_expected, unscreened, visit_date, withheld_expected
 from strategies import intakes
 
 from assess.definitions.knowledge import load_knowledge
@@ -36,13 +36,16 @@ def safety_violations(doc: dict[str, Any], a: Assessment) -> list[str]:
     readable = client_exercises(a)
 
     # A red flag always means a referral and no exercise at all.
-    if a.plan.referral is not red_flag(answers):
-        out.append(f"referral {a.plan.referral} but red flag {red_flag(answers)}")
+    if a.plan.referral is not red_flag(answers, visit_date(doc)):
+        out.append(f"referral {a.plan.referral} but red flag {red_flag(answers, visit_date(doc))}")
     if a.plan.referral:
         if readable or a.plan.blocks or a.plan.deferred or a.plan.left_out:
             out.append("a referral with exercises")
         return out
 
+    # A cauda-equina "not sure", restrictions in force, a dislocation or revision: no plan by rule.
+    if withheld_expected(doc) and (readable or a.plan.blocks or not a.plan.withheld):
+        out.append(f"a plan made by rule despite {withheld_expected(doc)}")
     # No exercise a client reads carries a tag that an applicable screen rules out.
     for screen, tags in forbidden_tags(doc).items():
         bad = sorted(e for e in readable if tags & set(KB.exercises[e].tags))

@@ -13,6 +13,8 @@ STANDARD = {
     ("http://snomed.info/sct", "24136001:272741003=24028007"): "hip joint structure, laterality right",
     ("http://snomed.info/sct", "49076000:272741003=7771000"): "knee joint structure, laterality left",
     ("http://snomed.info/sct", "49076000:272741003=24028007"): "knee joint structure, laterality right",
+    ("http://snomed.info/sct", "61685007:272741003=7771000"): "lower limb structure, laterality left",
+    ("http://snomed.info/sct", "61685007:272741003=24028007"): "lower limb structure, laterality right",
     ("http://loinc.org", "72514-3"): "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
     ("http://unitsofmeasure.org", "deg"): "degree of plane angle",
     ("http://terminology.hl7.org/CodeSystem/observation-category", "exam"): "Exam",
