@@ -93,6 +93,18 @@ def intake_schema() -> dict[str, Any]:
             _text(prop, item.multiline)
         if item.type == "choice" and item.repeats:
             _choices(prop, item)
+        if item.type == "date":
+            for option in prop.get("anyOf", [prop]):
+                if option.get("type") == "string":
+                    option["pattern"] = r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$"
+                    option["description"] = "a month (YYYY-MM) or a day (YYYY-MM-DD), not after the visit"
+        if item.retired:
+            # Read from older files only: a file for the version that retired it does not answer it.
+            later = [f"{q.id}/{v}" for v in (q.version, *q.accepts) if _version(v) >= _version(item.retired)]
+            conditional.append({"if": {"required": ["questionnaire"],
+                                       "properties": {"questionnaire": {"enum": later}}},
+                                "then": {"properties": {"answers": {"properties": {
+                                    item.linkId: {"type": "null"}}}}}})
         if item.enableWhen:
             # Not asked, so not answered: a disabled item is absent or null.
             conditional.append({"if": {"properties": {"answers": {"not": _enabled(item)}}},

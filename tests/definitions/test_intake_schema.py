@@ -64,7 +64,9 @@ def test_required_answers_are_required_and_titled_by_their_question() -> None:
     answers = SCHEMA["$defs"]["Answers"]
     assert "rf_fever" in answers["required"]
     fever = answers["properties"]["rf_fever"]
-    assert fever["type"] == "boolean" and "default" not in fever
+    # Yes, no or not sure: a boolean or the one string "not_sure".
+    assert {"type": "boolean"} in fever["anyOf"] and {"const": "not_sure", "type": "string"} in fever["anyOf"]
+    assert "default" not in fever
     assert fever["title"].startswith("Have you had a fever")
 
 

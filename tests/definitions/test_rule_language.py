@@ -40,8 +40,8 @@ TYPOS = [
      "norm: hip_extension_prone_limitd}]\n    then: [{finding: limited_hip_extension",
      ["FND-EXT-01", "unknown norm hip_extension_prone_limitd"]),
     # A key given twice: YAML would keep the second silently.
-    ("exercises.yaml", "    progression: jefferson_curl\n",
-     "    progression: jefferson_curl\n    progression: bodyweight_hip_hinge\n",
+    ("exercises.yaml", "    progression: band_resisted_hinge\n",
+     "    progression: band_resisted_hinge\n    progression: db_kb_hinge\n",
      ["exercises.yaml", "line", "duplicate key 'progression'"]),
     ("plan.yaml", "{provoker: 3,", "{provoker: 3, provoker: 1,", ["duplicate key 'provoker'"]),
     # A priority must name what it is about, and that must be a finding or pattern.

@@ -50,7 +50,14 @@ def test_every_intake_item_keeps_its_type_options_conditions_and_limits() -> Non
     q = questionnaire()
     exported = _flat(intake_questionnaire(q)["item"])
     for it in q.answerable():
+        if not it.asked_in(q.version):
+            assert it.linkId not in exported  # a retired item is read from older files, never asked
+            continue
         fhir = exported[it.linkId]
+        if it.unsure:  # yes, no or not sure: a choice in FHIR
+            assert fhir["type"] == "choice"
+            assert [o["valueCoding"]["code"] for o in fhir["answerOption"]] == ["yes", "no", "not_sure"]
+            continue
         assert fhir["type"] == ("text" if it.multiline else it.type)
         assert fhir["required"] is it.required and fhir.get("repeats", False) is it.repeats
         assert fhir.get("maxLength") == it.maxLength
@@ -91,7 +98,10 @@ def test_the_battery_has_each_test_with_its_sides_units_methods_and_instruments(
         sides = ("left", "right") if test.bilateral else ("value",)
         for side in sides:
             item = exported[f"{test.id}.{side}"]
-            assert item["type"] == test.type
+            # A neurological grade (normal, reduced, absent) is a choice.
+            assert item["type"] == ("choice" if test.type == "grade" else test.type)
+            if test.type == "grade":
+                assert [o["valueCoding"]["code"] for o in item["answerOption"]] == ["normal", "reduced", "absent"]
             if test.type == "decimal":
                 assert _ext(item, "questionnaire-unit")["code"] == "deg"
                 assert (_ext(item, "/minValue"), _ext(item, "/maxValue")) == (test.min, test.max)
@@ -99,6 +109,9 @@ def test_the_battery_has_each_test_with_its_sides_units_methods_and_instruments(
             o["valueCoding"]["code"] for o in exported.get(f"{test.id}.method", {}).get("answerOption", [])
         ]
         assert methods == list(test.methods)
+        stopped = [o["valueCoding"]["code"]
+                   for o in exported.get(f"{test.id}.stopped_at_limit", {}).get("answerOption", [])]
+        assert stopped == (["left", "right"] if test.stoppable else [])
         assert [o["valueCoding"]["code"] for o in exported[f"{test.id}.instrument"]["answerOption"]] == list(
             test.instrument
         )
