@@ -64,7 +64,7 @@ def _answer(draw: st.DrawFn, item: Item, on: dt.date | None = None) -> Any:
         latest = on or dt.date.today()
         day = draw(st.one_of(st.dates(latest - dt.timedelta(weeks=30), latest),
                              st.dates(dt.date(1990, 1, 1), latest)))
-        return day.isoformat()[:7] if draw(st.booleans()) and day.replace(day=28) <= latest else day.isoformat()
+        return day.isoformat()[:7] if draw(st.booleans()) else day.isoformat()
     if item.type == "choice":
         options = list(item.answerOption or ())
         if item.linkId in SCREEN_CHOICES and draw(st.booleans()):
@@ -97,7 +97,8 @@ def answers(draw: st.DrawFn, version: str | None = None, on: dt.date | None = No
         # Items a file need not answer are left out a third of the time (not screened); an item
         # added after the file's version is answered only now and then.
         added_later = item.since is not None and not item.required_in(read_as) and item.required
-        if item.required_in(read_as) or draw(st.integers(0, 5 if added_later else 2)) > (4 if added_later else 0):
+        odds = (5, 4) if added_later else (2, 0)  # 1 in 6, or 2 in 3
+        if item.required_in(read_as) or draw(st.integers(0, odds[0])) > odds[1]:
             out[item.linkId] = _answer(draw, item, on)
     return out
 
@@ -106,7 +107,7 @@ def _measure(draw: st.DrawFn, test: RomTest) -> Any:
     if draw(st.integers(0, 6)) == 0:
         return None  # explicitly not tested
     if test.type == "grade":
-        return draw(st.sampled_from(GRADES + ("normal", "normal")))
+        return draw(st.sampled_from((*GRADES, "normal", "normal")))
     if test.type == "boolean":
         return draw(SCREEN_YES) if test.instrument == ("clinical",) else draw(st.booleans())
     return draw(st.floats(test.min, test.max, allow_nan=False).map(lambda v: round(v, 1)))

@@ -93,10 +93,19 @@ def partial_date(value: object) -> str:
     return value
 
 
+def _yes_no_unsure(value: object) -> object:
+    if isinstance(value, bool) or value == NOT_SURE:
+        return value
+    raise ValueError(f"expected true, false or {NOT_SURE}, got {_short(value)}")
+
+
 def answer_type(item: Item) -> Any:
     """The pydantic type of one item's answer."""
     if item.type == "boolean":
-        return bool | _LITERAL[NOT_SURE] if item.unsure else bool
+        if item.unsure:
+            # One message for a wrong value, not one per branch of the union.
+            return Annotated[bool | _LITERAL[NOT_SURE], BeforeValidator(_yes_no_unsure)]
+        return bool
     if item.type == "date":
         # Kept as written, so that "2026-09" stays a month and is read as the whole month.
         return Annotated[str, BeforeValidator(partial_date)]

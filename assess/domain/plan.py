@@ -4,9 +4,9 @@ what a clinician must review. Plain frozen models: no engine, no I/O."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 Side = Literal["left", "right", "both", "none"]
 
@@ -153,6 +153,11 @@ class PrecautionOut(_Out):
     source: str
 
 
+# Fields added to the plan later, written only when they say something, so that an assessment
+# recorded before them is written back as the same text.
+_ONLY_WHEN_SET = {"withheld": False, "today": (), "criteria": ()}
+
+
 class Plan(_Out):
     referral: bool
     reason: str | None
@@ -179,6 +184,14 @@ class Plan(_Out):
     noticed: tuple[str, ...] = ()
     review_weeks: int | None
     review_date: dt.date | None
+
+    @model_serializer(mode="wrap")
+    def _newer_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name, empty in _ONLY_WHEN_SET.items():
+            if name in data and data[name] in (empty, list(empty) if isinstance(empty, tuple) else empty):
+                del data[name]
+        return data
 
     def exercise_ids(self) -> list[str]:
         return [e.id for b in self.blocks for e in b.exercises]

@@ -13,21 +13,17 @@ from collections.abc import Sequence
 from assess.definitions.criteria import Count
 from assess.definitions.knowledge import KnowledgeBase
 from assess.definitions.knowledge_models import Exercise
-from assess.definitions.questionnaire import battery, questionnaire
+from assess.definitions.questionnaire import battery
 from assess.definitions.rule_conclusions import EmphasisAct, PrecautionAct, PrescribeAct
 from assess.domain.plan import (
     Block,
-    ClinicianReview,
-    CriteriaCount,
     LeftOut,
-    Letter,
     NextStep,
     Plan,
     PlannedExercise,
     PrecautionOut,
     Referral,
     ReferralReason,
-    ReviewReason,
     Side,
 )
 from assess.domain.results import FactKind, FactRecord, RunResult, Step
@@ -41,6 +37,7 @@ from assess.reasoning.session import (
     minutes,
     one_sided,
 )
+from assess.reasoning.sign_off import clinician_review, counted, letters_of
 
 
 def referral_of(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
@@ -186,57 +183,6 @@ def _cautions(kb: KnowledgeBase, run: RunResult) -> dict[str, list[str]]:
     return out
 
 
-def _about(about: str) -> str:
-    """The question or test a query concerns, in its own words."""
-    items, tests = questionnaire().by_id(), battery().by_id()
-    if about in items:
-        return " ".join(items[about].text.split())
-    return tests[about].name if about in tests else about
-
-
-def counted(counts: Sequence[Count]) -> tuple[CriteriaCount, ...]:
-    """The counted criteria as the plan keeps them."""
-    return tuple(CriteriaCount(id=c.id, title=c.title, short=c.short, count=c.count, of=c.of,
-                               needed=c.needed, met=tuple(i.text for i in c.met),
-                               unanswered=tuple(i.text for i in c.unanswered), verdict=c.verdict)
-                 for c in counts)
-
-
-def _review(kb: KnowledgeBase, run: RunResult, precautions: tuple[PrecautionOut, ...]) -> ClinicianReview:
-    reasons = [ReviewReason(id=p.id, kind="precaution", text=p.title, rules=p.rules)
-               for p in precautions if p.sign_off]
-    for f in run.of(FactKind.REVIEW):
-        reasons.append(ReviewReason(id=f.fields["reason"], kind="history",
-                                    text=kb.plan.review_reasons[f.fields["reason"]], rules=f.by))
-    for f in run.of(FactKind.QUERY):
-        reasons.append(ReviewReason(id=f.fields["id"], kind="query", rules=f.by,
-                                    text=kb.plan.queries[f.fields["id"]].format(about=_about(f.fields["about"]))))
-    screens = list(kb.plan.screens)
-    for f in sorted(run.of(FactKind.NOT_SCREENED), key=lambda f: screens.index(f.fields["screen"])):
-        screen = f.fields["screen"]
-        if any(r.id == screen and r.kind == "not_screened" for r in reasons):
-            continue
-        reasons.append(ReviewReason(id=screen, kind="not_screened",
-                                    text=kb.plan.wording.not_screened.format(screen=kb.plan.screens[screen]),
-                                    rules=f.by))
-    return ClinicianReview(required=bool(reasons), reasons=tuple(reasons))
-
-
-def _letters(kb: KnowledgeBase, precautions: tuple[PrecautionOut, ...],
-             counts: tuple[CriteriaCount, ...]) -> tuple[Letter, ...]:
-    because: dict[str, list[str]] = defaultdict(list)
-    for p in precautions:
-        letter = kb.precautions[p.id].letter
-        if letter:
-            because[letter].append(p.title)
-    by_id = {c.id: c for c in counts}
-    letters = kb.plan.letters
-    return tuple(Letter(id=lid, to=letters[lid].to, reason=" ".join(letters[lid].reason.split()),
-                        because=tuple(titles), source=letters[lid].source,
-                        criteria=tuple(by_id[c].line for c in letters[lid].criteria if c in by_id))
-                 for lid, titles in because.items())
-
-
 def _checked_normal(kb: KnowledgeBase, run: RunResult) -> tuple[str, ...]:
     """The measurements found within the normal range, in plain words, for the client."""
     tests = battery().by_id()
@@ -312,7 +258,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                                      for i in kb.precautions[p.id].stop_if))))
     advice_ids = [f.fields["id"] for f in run.of(FactKind.ADVICE)]
     refs = run.of(FactKind.REFERRAL)
-    review = _review(kb, run, precautions)
+    review = clinician_review(kb, run, precautions)
     if refs:
         # A red flag means a referral and no exercise, whatever else fired.
         detail = referral_of(kb, refs)
@@ -325,7 +271,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
         # No plan by rule: the clinician writes it with the client (and signs it); what the
         # precautions rule out still binds what they add (reasoning.adjust).
         return Plan(referral=False, reason=None, referral_detail=None, blocks=(), deferred=(),
-                    advice=(), stop_if=stop_if, letters=_letters(kb, precautions, criteria),
+                    advice=(), stop_if=stop_if, letters=letters_of(kb, precautions, criteria),
                     clinician_review=review, withheld=True, today=today, criteria=criteria,
                     review_weeks=None, review_date=None)
 
@@ -421,7 +367,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     planned = {e.id for b in blocks for e in b.exercises}
     return Plan(referral=False, reason=None, referral_detail=None, blocks=tuple(blocks),
                 deferred=tuple(session.deferred), left_out=_left_out(kb, run, excluded_facts, planned),
-                advice=advice, stop_if=stop_if, letters=_letters(kb, precautions, criteria), today=today,
+                advice=advice, stop_if=stop_if, letters=letters_of(kb, precautions, criteria), today=today,
                 criteria=criteria,
                 clinician_review=review, dose_level=level_name,
                 dose_notes=(level.rest,) if blocks else (),

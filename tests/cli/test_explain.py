@@ -37,8 +37,9 @@ def test_explain_fits_in_a_few_screens(tmp_path: Path, example: Path) -> None:
     js = _assess(tmp_path, example)
     result = explain(str(js))
     assert result.exit_code == 0
-    # About five 50-line screens at the 80 columns of a plain terminal.
-    assert len(result.stdout.splitlines()) <= 250, len(result.stdout.splitlines())
+    # About five 50-line screens at the 80 columns of a plain terminal (and a few lines for what
+    # the precautions left out, each with the precaution that removed it).
+    assert len(result.stdout.splitlines()) <= 260, len(result.stdout.splitlines())
     assert "Prescribe side=" not in result.stdout  # clinician words, not raw facts
 
 

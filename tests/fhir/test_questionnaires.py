@@ -101,7 +101,8 @@ def test_the_battery_has_each_test_with_its_sides_units_methods_and_instruments(
             # A neurological grade (normal, reduced, absent) is a choice.
             assert item["type"] == ("choice" if test.type == "grade" else test.type)
             if test.type == "grade":
-                assert [o["valueCoding"]["code"] for o in item["answerOption"]] == ["normal", "reduced", "absent"]
+                grades = [o["valueCoding"]["code"] for o in item["answerOption"]]
+                assert grades == ["normal", "reduced", "absent"]
             if test.type == "decimal":
                 assert _ext(item, "questionnaire-unit")["code"] == "deg"
                 assert (_ext(item, "/minValue"), _ext(item, "/maxValue")) == (test.min, test.max)

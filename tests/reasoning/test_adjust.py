@@ -86,7 +86,11 @@ def test_an_excluded_exercise_needs_exactly_its_precautions_overridden() -> None
                  exercise="jefferson_curl")
     with pytest.raises(InvalidInput, match="only by overriding"):
         apply_decision(KB, a, d)
-    done = apply_decision(KB, a, d.model_copy(update={"overrides": ("back_injury_recent",)}))
+    # Two precautions rule it out (a recent injury; bending still brings the pain on): one is not enough.
+    with pytest.raises(InvalidInput, match="only by overriding"):
+        apply_decision(KB, a, d.model_copy(update={"overrides": ("back_injury_recent",)}))
+    both = ("back_injury_recent", "flexion_sensitive_back")
+    done = apply_decision(KB, a, d.model_copy(update={"overrides": both}))
     assert "jefferson_curl" in done.plan.exercise_ids()
     with pytest.raises(InvalidInput, match="nothing to override"):
         apply_decision(KB, a, d.model_copy(update={"exercise": "hip_ir_ext_pails_rails",

@@ -113,9 +113,13 @@ def _recipes() -> list[Recipe]:
         for kw in ({"pain": pain + 3}, {"retests": {stage2: "not_passed"}},
                    {"weeks": 2, "retests": {stage2: "passed"}}, {}):
             out.append((doc, [v1, v2], kw))
-        # Pain rose twice: the easier version first, then that version kept smaller.
-        worse = review(doc, [v1], pain=pain + 2)
-        out.append((doc, [v1, worse], {"pain": min(10, pain + 5)}))
+        # Pain rose twice: the easier version first, then that version kept smaller. It starts
+        # low, so that the second rise stays short of severe pain, which leaves out band work.
+        calm = copy.deepcopy(doc)
+        calm["answers"].update(pain_now=1, pain_worst=2)
+        c1 = assess_intake(calm, now=NOW)
+        worse = review(calm, [c1], pain=3)
+        out.append((calm, [c1, worse], {"pain": 5}))
     doc, v1 = first(HINGE)
     history = [v1]
     for current in ("bodyweight_hip_hinge", "band_resisted_hinge", "db_kb_hinge", "barbell_hinge"):
