@@ -53,6 +53,8 @@ def _typed(test: RomTest, raw: str) -> Any:
         return None
     if test.type == "boolean":
         return _YES_NO.get(raw, raw)
+    if test.type == "grade":
+        return raw  # normal, reduced or absent; validation names anything else
     try:
         return float(raw.replace(",", "."))
     except ValueError:
@@ -77,6 +79,11 @@ def read_measurements(form: Any, old: dict[str, Any] | None) -> tuple[dict[str, 
                 one[part] = row.values[part]
         if (before.get(row.test.id) or {}).get("note"):
             one["note"] = before[row.test.id]["note"]
+        # A side recorded earlier as taken only to a precaution's limit stays so while it is given.
+        earlier = (before.get(row.test.id) or {}).get("stopped_at_limit") or []
+        stopped = [s for s in earlier if sides.get(s) is not None]
+        if stopped:
+            one["stopped_at_limit"] = stopped
         out[row.test.id] = one
     return out, rows
 
