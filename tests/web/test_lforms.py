@@ -123,6 +123,9 @@ def _fill(page: Page, answers: dict[str, Any]) -> None:
         if key == "psfs":  # the first row of the repeating group
             page.fill("[id='activity/1/1/1']", value[0]["activity"])
             page.fill("[id='score/1/1/1']", str(value[0]["score"]))
+        elif items[key].unsure:  # yes, no or not sure: coded radio buttons
+            code = {True: "yes", False: "no"}.get(value, value)
+            page.click(f"[id='{key}/1/1|{option_system(q.id, key)}|{code}']")
         elif items[key].type == "boolean":
             page.click(f"[id='{key}/1/1|{'true' if value else 'false'}']")
         elif items[key].type == "choice":
