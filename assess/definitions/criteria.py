@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from assess.definitions.knowledge_models import Norm
 from assess.definitions.rule_language import AnswerCond, Condition, DerivedCond, parse_condition
+from assess.domain.plan import CriteriaCount
 
 
 class _Data(BaseModel):
@@ -33,33 +34,15 @@ class Criterion(_Data):
     _parse = field_validator("when", mode="before")(_condition)
 
 
-class Count(_Data):
-    """One set counted for one client: the items met and those not asked."""
-
-    id: str
-    title: str
-    short: str
-    met: tuple[Criterion, ...]
-    unanswered: tuple[Criterion, ...]
-    of: int
-    needed: int
-
-    @property
-    def count(self) -> int:
-        return len(self.met)
-
-    @property
-    def verdict(self) -> str:
-        """The count as a clinician reads it aloud: "3 of 5 - not enough (4 needed)"."""
-        if self.count >= self.needed:
-            words = f"{self.count} of {self.of} - met ({self.needed} needed)"
-        elif self.count == self.needed - 1:
-            words = f"{self.count} of {self.of} - not enough ({self.needed} needed)"
-        else:
-            words = f"{self.count} of {self.of} - not met ({self.needed} needed)"
-        if self.unanswered:
-            words += f"; not asked: {', '.join(c.text for c in self.unanswered)}"
-        return words
+def verdict(count: int, of: int, needed: int, unanswered: tuple[str, ...]) -> str:
+    """A count as a clinician reads it aloud: "3 of 5 - not enough (4 needed)"."""
+    if count >= needed:
+        words = f"{count} of {of} - met ({needed} needed)"
+    elif count == needed - 1:
+        words = f"{count} of {of} - not enough ({needed} needed)"
+    else:
+        words = f"{count} of {of} - not met ({needed} needed)"
+    return words + (f"; not asked: {', '.join(unanswered)}" if unanswered else "")
 
 
 class CriteriaSet(_Data):
@@ -76,15 +59,16 @@ class CriteriaSet(_Data):
         return tuple(_condition(c) for c in raw) if isinstance(raw, list | tuple) else raw
 
     def count(self, set_id: str, answers: Mapping[str, Any], derived: Mapping[str, Any],
-              norms: Mapping[str, Norm]) -> Count | None:
+              norms: Mapping[str, Norm]) -> CriteriaCount | None:
         """The count for these answers, or None when the set does not apply to them."""
         if not all(holds(c, answers, derived, norms) for c in self.applies):
             return None
-        met = tuple(c for c in self.items if holds(c.when, answers, derived, norms))
-        unanswered = tuple(c for c in self.items if _value(c.when, answers, derived) is None)
-        limit = norms[self.threshold]
-        return Count(id=set_id, title=self.title, short=self.short, met=met, unanswered=unanswered,
-                     of=len(self.items), needed=int(limit.limit))
+        met = tuple(c.text for c in self.items if holds(c.when, answers, derived, norms))
+        unanswered = tuple(c.text for c in self.items if _value(c.when, answers, derived) is None)
+        needed, of = int(norms[self.threshold].limit), len(self.items)
+        return CriteriaCount(id=set_id, title=self.title, short=self.short, count=len(met), of=of,
+                             needed=needed, met=met, unanswered=unanswered,
+                             verdict=verdict(len(met), of, needed, unanswered))
 
 
 class Criteria(_Data):

@@ -153,9 +153,9 @@ class PrecautionOut(_Out):
     source: str
 
 
-# Fields added to the plan later, written only when they say something, so that an assessment
-# recorded before them is written back as the same text.
-_ONLY_WHEN_SET = {"withheld": False, "today": (), "criteria": ()}
+# Fields added to the plan later, written only when they say something (true, or not empty),
+# so that an assessment recorded before them is written back as the same text.
+_ONLY_WHEN_SET = ("withheld", "today", "criteria")
 
 
 class Plan(_Out):
@@ -188,10 +188,7 @@ class Plan(_Out):
     @model_serializer(mode="wrap")
     def _newer_fields_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        for name, empty in _ONLY_WHEN_SET.items():
-            if name in data and data[name] in (empty, list(empty) if isinstance(empty, tuple) else empty):
-                del data[name]
-        return data
+        return {k: v for k, v in data.items() if k not in _ONLY_WHEN_SET or v}
 
     def exercise_ids(self) -> list[str]:
         return [e.id for b in self.blocks for e in b.exercises]

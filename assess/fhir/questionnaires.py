@@ -43,16 +43,16 @@ def _control(code: str) -> dict[str, Any]:
     }
 
 
-def unsure_options(link_id: str) -> list[tuple[str, str]]:
-    """A yes/no question that takes "not sure" is a choice in FHIR (a boolean cannot say it)."""
-    return [("yes", "yes"), ("no", "no"), (NOT_SURE, "not sure")]
+# A yes/no question that takes "not sure" is a choice in FHIR (a boolean cannot say it): the
+# answer's code for each value the intake holds.
+UNSURE_CODES: dict[bool | str, str] = {True: "yes", False: "no", NOT_SURE: NOT_SURE}
 
 
 def _condition(q: Questionnaire, cond: EnableWhen) -> dict[str, Any]:
     asked = q.by_id()[cond.question]
     out: dict[str, Any] = {"question": cond.question, "operator": cond.operator}
     if asked.unsure and cond.operator != "exists":
-        code = {True: "yes", False: "no"}.get(cond.answer, str(cond.answer))  # type: ignore[call-overload]
+        code = UNSURE_CODES[cond.answer] if isinstance(cond.answer, bool | str) else str(cond.answer)
         out["answerCoding"] = coding(option_system(q.id, asked.linkId), code)
     elif cond.operator == "exists" or isinstance(cond.answer, bool):
         out["answerBoolean"] = cond.answer
@@ -114,7 +114,7 @@ def _item(q: Questionnaire, it: Item) -> dict[str, Any]:
         ]
     if it.unsure:
         out["answerOption"] = [{"valueCoding": coding(option_system(q.id, it.linkId), o, words)}
-                               for o, words in unsure_options(it.linkId)]
+                               for o, words in ((c, Item.option_words(c)) for c in UNSURE_CODES.values())]
     # A retired item is read from older files, never asked.
     children = [_item(q, child) for child in it.item if child.type != "display" and child.asked_in(q.version)]
     if it.help:

@@ -10,7 +10,7 @@ from typing import Any
 from assess.definitions.questionnaire import NOT_SURE, Item, Questionnaire
 from assess.domain.errors import FieldProblem
 from assess.fhir.codes import canonical, coding, extension
-from assess.fhir.questionnaires import option_system
+from assess.fhir.questionnaires import UNSURE_CODES, option_system
 
 VALUE_KEY = {
     "boolean": "valueBoolean",
@@ -29,10 +29,6 @@ WORDS = {
     "valueDate": "a date (YYYY-MM or YYYY-MM-DD)",
 }
 CONTACT, BATTERY = extension("clinician-contact"), extension("battery")
-
-
-# A yes/no question that takes "not sure" is answered with a code (Questionnaire: a choice).
-UNSURE_CODES = {True: "yes", False: "no", NOT_SURE: NOT_SURE}
 
 
 def _answer(q: Questionnaire, it: Item, value: Any) -> dict[str, Any]:

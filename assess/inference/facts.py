@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from assess.definitions.criteria import Count
 from assess.definitions.knowledge import KnowledgeBase
 from assess.definitions.questionnaire import battery
 from assess.domain.assessment import Assessment, Intake
+from assess.domain.plan import CriteriaCount
 from assess.domain.results import FactKind
 
 FactSpec = tuple[FactKind, dict[str, Any]]
@@ -78,17 +79,17 @@ def derived_values(intake: Intake, on: dt.date) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def criteria_counts(kb: KnowledgeBase, intake: Intake, on: dt.date) -> list[Count]:
+def criteria_counts(kb: KnowledgeBase, intake: Intake, on: dt.date) -> tuple[CriteriaCount, ...]:
     """Each counted criteria set (rules/criteria.yaml) that applies to this intake."""
     derived = derived_values(intake, on)
     counts = (c.count(cid, intake.answers, derived, kb.norms) for cid, c in kb.criteria.items())
-    return [c for c in counts if c is not None]
+    return tuple(c for c in counts if c is not None)
 
 
-def intake_facts(intake: Intake, kb: KnowledgeBase | None = None,
-                 on: dt.date | None = None) -> list[FactSpec]:
-    """Answers, derived values and measurements of a validated intake as facts; with the
-    knowledge base, the counted criteria too. Dates count at `on` (the assessment date)."""
+def intake_facts(intake: Intake, on: dt.date | None = None,
+                 counts: Sequence[CriteriaCount] = ()) -> list[FactSpec]:
+    """Answers, derived values, the counted criteria (criteria_counts) and measurements of a
+    validated intake as facts. Dates count at `on` (the assessment date)."""
     facts: list[FactSpec] = []
     answers = intake.answers
     on = on or intake.date or dt.date.today()
@@ -104,10 +105,10 @@ def intake_facts(intake: Intake, kb: KnowledgeBase | None = None,
             facts.append((FactKind.ANSWER, {"item": item, "value": value}))
     for name, value in derived_values(intake, on).items():
         facts.append((FactKind.DERIVED, {"name": name, "value": value}))
-    for count in criteria_counts(kb, intake, on) if kb else ():
-        facts.append((FactKind.DERIVED, {"name": count.id, "value": count.count}))
+    facts.extend((FactKind.DERIVED, {"name": c.id, "value": c.count}) for c in counts)
     tests = battery().by_id()
     examined: set[str] = set()
+    stopped: list[str] = []
     for test_id, entry in intake.measured().items():
         sides = ("left", "right") if tests[test_id].bilateral else ("value",)
         for side in sides:
@@ -119,27 +120,17 @@ def intake_facts(intake: Intake, kb: KnowledgeBase | None = None,
             if entry.stopped(side):
                 # Taken only to a precaution's limit: where it stopped is not its end of range,
                 # so no norm reads it; the rules only learn that it stopped.
-                facts.append((FactKind.DERIVED, {"name": "stopped_at_limit", "value": test_id}))
+                stopped.append(test_id)
                 continue
             facts.append((FactKind.MEASURE, {"test": test_id,
                                              "side": "single" if side == "value" else side,
                                              "value": value,
                                              "method": tests[test_id].method_of(entry.method)}))
+    # Both sides of a test stopped at the limit are one fact (experta keeps one of equal facts).
+    facts.extend((FactKind.DERIVED, {"name": "stopped_at_limit", "value": t}) for t in dict.fromkeys(stopped))
     if "neurological" in examined:
         facts.append((FactKind.DERIVED, {"name": "neurological_examined", "value": True}))
-    return _unique(facts)
-
-
-def _unique(facts: list[FactSpec]) -> list[FactSpec]:
-    # Two sides stopped at the limit are one fact: experta would drop the repeat anyway.
-    seen: set[tuple[str, tuple[tuple[str, Any], ...]]] = set()
-    out = []
-    for kind, fields in facts:
-        key = (kind, tuple(sorted(fields.items())))
-        if key not in seen:
-            seen.add(key)
-            out.append((kind, fields))
-    return out
+    return facts
 
 
 def catalogue_facts(kb: KnowledgeBase) -> list[FactSpec]:

@@ -10,13 +10,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 
-from assess.definitions.criteria import Count
 from assess.definitions.knowledge import KnowledgeBase
 from assess.definitions.knowledge_models import Exercise
 from assess.definitions.questionnaire import battery
 from assess.definitions.rule_conclusions import EmphasisAct, PrecautionAct, PrescribeAct
 from assess.domain.plan import (
     Block,
+    CriteriaCount,
     LeftOut,
     NextStep,
     Plan,
@@ -37,7 +37,7 @@ from assess.reasoning.session import (
     minutes,
     one_sided,
 )
-from assess.reasoning.sign_off import clinician_review, counted, letters_of
+from assess.reasoning.sign_off import clinician_review, letters_of
 
 
 def referral_of(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
@@ -247,11 +247,11 @@ def _pain_line(kb: KnowledgeBase, pain_now: int | None) -> tuple[str, ...]:
 
 
 def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
-             assessed_on: dt.date, pain_now: int | None = None, counts: Sequence[Count] = ()) -> Plan:
+             assessed_on: dt.date, pain_now: int | None = None, counts: Sequence[CriteriaCount] = ()) -> Plan:
     """Build the plan from a run: referral, a plan held for the clinician, or blocks within
     the session caps."""
     precautions = precautions_of(kb, run)
-    criteria = counted(counts)
+    criteria = tuple(counts)
     today = tuple(" ".join(t.split()) for p in precautions if (t := kb.precautions[p.id].today))
     stop_if = tuple(dict.fromkeys((*_pain_line(kb, pain_now), *kb.plan.stop_if.items,
                                    *(" ".join(i.split()) for p in precautions

@@ -56,7 +56,7 @@ def screen_so_far(answers: dict[str, Any]) -> tuple[Referral | None, tuple[str, 
 
     engine = default_engine()
     # The answers alone: the catalogue plays no part in whether to refer.
-    run = engine.run(intake_facts(Intake(answers=answers), engine.kb), catalogue=False)
+    run = engine.run(intake_facts(Intake(answers=answers)), catalogue=False)
     refs = run.of(FactKind.REFERRAL)
     today = tuple(dict.fromkeys(" ".join(str(t).split()) for f in run.of(FactKind.PRECAUTION)
                                 if (t := engine.kb.precautions[f.fields["id"]].today)))

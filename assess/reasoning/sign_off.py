@@ -1,13 +1,11 @@
 """What goes with a plan for the clinician and the doctors it is sent to: why it needs a
 clinician's sign-off (precautions, history, screens not answered, answers to check with the
-client), the routine letters with the criteria they rest on, and the counted criteria."""
+client), and the routine letters with the counted criteria they rest on."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 
-from assess.definitions.criteria import Count
 from assess.definitions.knowledge import KnowledgeBase
 from assess.definitions.questionnaire import battery, questionnaire
 from assess.domain.plan import ClinicianReview, CriteriaCount, Letter, PrecautionOut, ReviewReason
@@ -20,13 +18,6 @@ def about_words(about: str) -> str:
     if about in items:
         return " ".join(items[about].text.split())
     return tests[about].name if about in tests else about
-
-def counted(counts: Sequence[Count]) -> tuple[CriteriaCount, ...]:
-    """The counted criteria as the plan keeps them."""
-    return tuple(CriteriaCount(id=c.id, title=c.title, short=c.short, count=c.count, of=c.of,
-                               needed=c.needed, met=tuple(i.text for i in c.met),
-                               unanswered=tuple(i.text for i in c.unanswered), verdict=c.verdict)
-                 for c in counts)
 
 
 def clinician_review(kb: KnowledgeBase, run: RunResult,

@@ -114,12 +114,13 @@ def assess_intake(data: object, *, source: str = "intake", now: dt.datetime | No
     now = now or clock()
     assessed_on = intake.date or now.date()
     # After the catalogue's facts (engine.py): the intake's, then what the equipment rules out.
-    facts = intake_facts(intake, kb, assessed_on) + equipment_facts(kb, equipment)
+    counts = criteria_counts(kb, intake, assessed_on)
+    facts = intake_facts(intake, assessed_on, counts) + equipment_facts(kb, equipment)
     if history:
         facts += review_facts(kb, intake, history[-1], assessed_on)
     run = engine.run(facts)
     plan = assemble(kb, run, equipment=equipment, assessed_on=assessed_on,
-                    pain_now=intake.answers.get("pain_now"), counts=criteria_counts(kb, intake, assessed_on))
+                    pain_now=intake.answers.get("pain_now"), counts=counts)
 
     def items(kind: FactKind, text: dict[str, str]) -> tuple[Conclusion, ...]:
         return tuple(Conclusion(id=f.fields["id"], text=text.get(f.fields["id"], f.fields["id"]),

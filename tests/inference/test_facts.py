@@ -79,3 +79,34 @@ def test_every_precaution_says_what_it_restricts() -> None:
     restricts = {(f["precaution"], f["tag"]) for k, f in catalogue_facts(KB)
                  if k == FactKind.RESTRICTS}
     assert restricts == {(pid, t) for pid, p in KB.precautions.items() for t in p.excludes}
+
+
+def test_the_derived_values_the_checks_know_are_those_the_facts_make() -> None:
+    from assess.definitions.knowledge_checks import DERIVED_NAMES
+    from assess.inference.facts import DATED, DERIVED, MEASURED
+
+    review_only = {"pain_trend", "stage_time_done"}  # facts.review_facts, at a review
+    assert set(DERIVED) | set(DATED) | set(MEASURED) | review_only == DERIVED_NAMES
+
+
+def test_a_side_stopped_at_a_limit_is_no_measurement_and_both_sides_are_one_fact() -> None:
+    doc = load_example("squat_bottom_flexion")
+    doc["measurements"]["hip_flexion"] = {"left": 90, "right": 90, "method": "pelvis_stabilised",
+                                          "stopped_at_limit": ["left", "right"]}
+    facts = _facts(doc)
+    assert not [m for m in _of(facts, FactKind.MEASURE) if m["test"] == "hip_flexion"]
+    stopped = [d for d in _of(facts, FactKind.DERIVED) if d["name"] == "stopped_at_limit"]
+    assert stopped == [{"name": "stopped_at_limit", "value": "hip_flexion"}]
+
+
+def test_a_month_counts_from_its_last_day_and_whole_months_one_short() -> None:
+    import datetime as dt
+
+    from assess.inference.facts import weeks_since_hip_replacement
+
+    visit = dt.date(2026, 11, 20)
+    assert weeks_since_hip_replacement({"hip_replacement_date": "2026-08-28"}, visit) == 12.0
+    assert weeks_since_hip_replacement({"hip_replacement_date": "2026-08"}, visit) == round(81 / 7, 1)  # from 31 August
+    assert weeks_since_hip_replacement({"hip_replacement_months": 3}, visit) == round(2 * 52.1775 / 12, 1)
+    assert weeks_since_hip_replacement({"hip_replacement_months": 0}, visit) == 0
+    assert weeks_since_hip_replacement({}, visit) is None
