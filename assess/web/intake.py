@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from assess.definitions.questionnaire import questionnaire
 from assess.domain.errors import InvalidInput, UsageError
+from assess.reasoning.screen_now import today_items
 from assess.services.pipeline import assess_intake
 from assess.store.links import Link, open_link, use_link
 from assess.web.forms import Field, blank_fields, place, read_form
@@ -34,7 +35,7 @@ def _form(request: Request, link: Link, fields: dict[str, Field], summary: list[
     sections = [(group, [fields[i.linkId] for i in items]) for group, items in q.sections()]
     response: Response = request.app.state.templates.TemplateResponse(
         request, "intake.html", {"link": link, "sections": sections, "summary": summary, "csrf": csrf,
-                                 "title": q.title}, status_code=status)
+                                 "title": q.title, "today": today_items()}, status_code=status)
     set_cookie(request, response, PRE_SESSION_COOKIE, csrf, max_age=4 * 3600)
     return response
 

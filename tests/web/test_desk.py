@@ -342,6 +342,28 @@ def test_a_red_flag_gives_what_to_do_now_not_a_plan(browser: Browser, desk_url: 
     page.screenshot(path=str(shots / "intake-referral-375.png"), full_page=True)
 
 
+def test_not_sure_about_saddle_numbness_says_what_to_do_today_at_once(browser: Browser, desk_url: str,
+                                                                     shots: Path) -> None:
+    link = _link(browser, desk_url, "Robin")
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(link)
+    advice = page.locator("#rf_saddle_numbness-today")
+    expect(advice).to_be_hidden()
+    page.locator("#q-rf_saddle_numbness input[value=not_sure]").check()
+    expect(advice).to_be_visible()
+    expect(advice).to_contain_text("today")
+    page.screenshot(path=str(shots / "intake-not-sure-375.png"))
+    page.locator("#q-rf_saddle_numbness input[value=no]").check()
+    expect(advice).to_be_hidden()
+    # Sent with "not sure": no exercise is shown, and the same advice heads the page.
+    _fill(page, {**_answers("deadlift_lockout.yaml"), "rf_saddle_numbness": "not_sure"})
+    page.get_by_role("button", name="Send my answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("today", timeout=30_000)
+    expect(page.get_by_text("Your clinician will write your exercise plan")).to_be_visible()
+    assert page.locator("li strong").count() == 0
+    page.screenshot(path=str(shots / "intake-not-sure-sent-375.png"), full_page=True)
+
+
 def test_hostile_text_in_free_text_is_kept_literally(browser: Browser, desk_url: str) -> None:
     link = _link(browser, desk_url, HOSTILE)
     page = browser.new_context(viewport=DESKTOP).new_page()

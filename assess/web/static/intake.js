@@ -20,6 +20,12 @@
     if (got.length === 0) { return false; }
     return got.some(function (v) { return op === "=" ? v === want : v !== want; });
   }
+  // What to do today, beside a question whose "not sure" alone calls for it.
+  function advise() {
+    form.querySelectorAll("[data-today-for]").forEach(function (p) {
+      p.hidden = values(p.getAttribute("data-today-for")).indexOf("not_sure") < 0;
+    });
+  }
   function update() {
     form.querySelectorAll("[data-enable-when]").forEach(function (q) {
       var conds = q.getAttribute("data-enable-when").split(";");
@@ -28,8 +34,9 @@
       q.querySelectorAll("input, textarea, select").forEach(function (el) { el.disabled = !on; });
     });
   }
-  form.addEventListener("change", update);
+  form.addEventListener("change", function () { update(); advise(); });
   update();
+  advise();
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 }());
