@@ -106,7 +106,8 @@ def test_a_month_counts_from_its_last_day_and_whole_months_one_short() -> None:
 
     visit = dt.date(2026, 11, 20)
     assert weeks_since_hip_replacement({"hip_replacement_date": "2026-08-28"}, visit) == 12.0
-    assert weeks_since_hip_replacement({"hip_replacement_date": "2026-08"}, visit) == round(81 / 7, 1)  # from 31 August
+    # A month alone counts from its last day, 31 August.
+    assert weeks_since_hip_replacement({"hip_replacement_date": "2026-08"}, visit) == round(81 / 7, 1)
     assert weeks_since_hip_replacement({"hip_replacement_months": 3}, visit) == round(2 * 52.1775 / 12, 1)
     assert weeks_since_hip_replacement({"hip_replacement_months": 0}, visit) == 0
     assert weeks_since_hip_replacement({}, visit) is None
