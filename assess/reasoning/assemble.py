@@ -253,9 +253,10 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     precautions = precautions_of(kb, run)
     criteria = tuple(counts)
     today = tuple(" ".join(t.split()) for p in precautions if (t := kb.precautions[p.id].today))
-    stop_if = tuple(dict.fromkeys((*_pain_line(kb, pain_now), *kb.plan.stop_if.items,
-                                   *(" ".join(i.split()) for p in precautions
-                                     for i in kb.precautions[p.id].stop_if))))
+    # The general stop list and the precautions' own; the pain line goes only with exercise.
+    seek_care = tuple(dict.fromkeys((*kb.plan.stop_if.items, *(" ".join(i.split()) for p in precautions
+                                                               for i in kb.precautions[p.id].stop_if))))
+    stop_if = (*_pain_line(kb, pain_now), *seek_care)
     advice_ids = [f.fields["id"] for f in run.of(FactKind.ADVICE)]
     refs = run.of(FactKind.REFERRAL)
     review = clinician_review(kb, run, precautions)
@@ -271,7 +272,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
         # No plan by rule: the clinician writes it with the client (and signs it); what the
         # precautions rule out still binds what they add (reasoning.adjust).
         return Plan(referral=False, reason=None, referral_detail=None, blocks=(), deferred=(),
-                    advice=(), stop_if=stop_if, letters=letters_of(kb, precautions, criteria),
+                    advice=(), stop_if=seek_care,
+                    letters=letters_of(kb, precautions, criteria),
                     clinician_review=review, withheld=True, today=today, criteria=criteria,
                     review_weeks=None, review_date=None)
 
