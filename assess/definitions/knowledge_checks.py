@@ -216,7 +216,7 @@ def _criteria_problems(kb: KnowledgeBase) -> list[str]:
         out += [f"plan.yaml letters.{lid}: unknown criteria {c}"
                 for c in letter.criteria if c not in kb.criteria]
         if letter.to.lower().startswith("the "):
-            out.append(f"plan.yaml letters.{lid}: `to` is said after \"the\" (\"Letter to the ...\"); drop its own")
+            out.append(f"plan.yaml letters.{lid}: `to` follows \"Letter to the\"; drop its own \"the\"")
     for ex in kb.exercises.values():
         out += [f"rules/exercises.yaml: {ex.id}: when_excluded names unknown precaution {p}"
                 for p in ex.when_excluded if p not in kb.precautions]

@@ -44,6 +44,9 @@ TYPOS = [
      "    progression: band_resisted_hinge\n    progression: db_kb_hinge\n",
      ["exercises.yaml", "line", "duplicate key 'progression'"]),
     ("plan.yaml", "{provoker: 3,", "{provoker: 3, provoker: 1,", ["duplicate key 'provoker'"]),
+    # A letter is headed "Letter to the {to}": an addressee that says its own "the" reads twice.
+    ("plan.yaml", "to: surgical team (orthopaedics)", "to: the surgical team (orthopaedics)",
+     ["letters.surgical_team", "drop its own"]),
     # A priority must name what it is about, and that must be a finding or pattern.
     ("prescription.yaml", "because: provoker, about: pain_deadlift_top}",
      "because: provoker, about: pain_deadlift_tpo}",
