@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -38,7 +39,7 @@ class RulesFormat(StrEnum):
 
 def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audit: bool,
                       page_size: PaperChoice, archival: bool, force: bool, store: str | None = None,
-                      by: str | None = None, client: str | None = None) -> None:
+                      by: str | None = None, client: str | None = None, born: dt.date | None = None) -> None:
     """Check the outputs (and open the store), assess, render, record it in the store when
     asked, then write the PDF and the JSON together."""
     from assess.rendering.ahead import claim
@@ -59,7 +60,7 @@ def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audi
     if store:
         from assess.store.records import keep_rendered
 
-        say(keep_rendered(store, by, done, client),
+        say(keep_rendered(store, by, done, client, born),
             to_stderr="-" in (pdf_path, json_path))
     outputs = [Output(pdf_path, "PDF", done.pdf)]
     if json_path:
@@ -128,7 +129,12 @@ def run(
     by: ByOpt = None,
     client: Annotated[str | None, typer.Option(
         "--client", help="With --save: the stored client this visit belongs to (id or its first "
-                         "characters), when the name alone does not say.", show_default=False)] = None,
+                         "characters). Without it a new client is made, and only when no stored "
+                         "client of that name could be this person.", show_default=False)] = None,
+    born: Annotated[dt.datetime | None, typer.Option(
+        "--born", formats=["%Y-%m-%d"], help="With --save and no --client: the new client's date of birth "
+                                             "(YYYY-MM-DD), which tells them from a stored client of the "
+                                             "same name.", show_default=False)] = None,
 ) -> None:
     """Assess an intake and write the PDF plan (or referral letter).
 
@@ -141,16 +147,21 @@ def run(
     """
     with errors():
         store = None
-        if (client or by or db) and not save:
+        if (client or by or db or born) and not save:
             from assess.domain.errors import UsageError
 
-            raise UsageError("--client, --by and --db go with --save")
+            raise UsageError("--client, --born, --by and --db go with --save")
+        if client and born:
+            from assess.domain.errors import UsageError
+
+            raise UsageError("--born is for a new client; a stored --client keeps its own date of birth")
         if save:
             from assess.store.database import resolve_url
 
             store = resolve_url(db)
         _assess_and_write(intake, output, json_path, audit=not no_audit, page_size=page_size,
-                          archival=archival, force=force, store=store, by=by, client=client)
+                          archival=archival, force=force, store=store, by=by, client=client,
+                          born=born.date() if born else None)
 
 
 @app.command()

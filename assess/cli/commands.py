@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from assess.cli import (  # noqa: F401 - they register
+    accounts_cmd,
     assess_cmds,
     batch_cmd,
     correct_cmd,

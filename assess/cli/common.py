@@ -82,8 +82,9 @@ DbOpt = Annotated[str | None, typer.Option(
                  "else a SQLite file in the user's data folder).", show_default=False)]
 SaveOpt = Annotated[bool, typer.Option("--save", help="Also record the assessment in the store (--db).")]
 ByOpt = Annotated[str | None, typer.Option(
-    "--by", help="Who records it (default: the intake's clinician, else $ASSESS_USER, else the login "
-                 "name).", show_default=False)]
+    "--by", help="Who records it: an account's username (the record is then that account's, signed "
+                 "with its name), or a name (default: the intake's clinician, else $ASSESS_USER, else "
+                 "the login name).", show_default=False)]
 
 
 def as_path(value: str) -> Path:

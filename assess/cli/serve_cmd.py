@@ -1,46 +1,13 @@
-"""`assess serve` (the clinician desk on the web) and `assess user add` (a clinician account).
-Starlette and uvicorn load only here."""
+"""`assess serve`: the clinician desk on the web. Starlette and uvicorn load only here."""
 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from assess.cli.common import DbOpt, app, errors, say
-
-user_app = typer.Typer(help="Clinician accounts for the web desk (assess serve).", no_args_is_help=True)
-app.add_typer(user_app, name="user")
-
-
-@user_app.command("add")
-def user_add(
-    username: Annotated[str, typer.Argument(help="The name to sign in with.")],
-    name: Annotated[str, typer.Option("--name", help="The clinician's name as records are signed (--by): "
-                                                     "the desk shows the assessments recorded under it.")],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin",
-                                                 help="Read the password from standard input (for scripts) "
-                                                      "instead of asking twice.")] = False,
-    db: DbOpt = None,
-) -> None:
-    """Create a clinician account for the web desk.
-
-    Example: assess user add jphysio --name "J. Physio"
-    """
-    with errors():
-        from assess.store.accounts import add_clinician
-        from assess.store.database import open_store, resolve_url
-
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = typer.prompt("Password (at least 10 characters)", hide_input=True,
-                                    confirmation_prompt=True)
-        made = add_clinician(open_store(resolve_url(db)), username, name, password)
-        say(f"Clinician {made.username} ({made.name}) can sign in at assess serve")
-
 
 @app.command()
 def serve(

@@ -66,3 +66,18 @@ def screen_so_far(answers: dict[str, Any]) -> tuple[Referral | None, tuple[str, 
 def referral_so_far(answers: dict[str, Any]) -> Referral | None:
     """The referral the answers given so far already call for, or None."""
     return screen_so_far(answers)[0]
+
+
+@cache
+def emergency_items() -> dict[str, str]:
+    """Question -> what to do now, for the questions whose "yes" alone is an emergency referral
+    (cauda equina, a worsening deficit): the form shows it at the question the moment "yes" or
+    "not sure" is chosen, before the rest is answered."""
+    kb = load_knowledge()
+    action = " ".join(kb.plan.urgency("emergency").action.split())
+    out: dict[str, str] = {}
+    for rule in kb.rules:
+        refs = [a for a in rule.then if isinstance(a, ReferralAct) and a.urgency == "emergency"]
+        if refs and len(rule.when) == 1 and isinstance(rule.when[0], AnswerCond):
+            out[rule.when[0].answer] = action
+    return out

@@ -16,6 +16,7 @@ from assess.definitions.paths import data_dir
 
 PageSize = Literal["A4", "letter"]
 ASSET_SCHEME = "assess-asset:"
+LOGO_PREFIX = "data:image/png;base64,"
 
 
 def asset_fetcher() -> Any:
@@ -31,6 +32,11 @@ def asset_fetcher() -> Any:
             self.served: list[str] = []
 
         def fetch(self, url: str, headers: object = None) -> Any:
+            if url.startswith(LOGO_PREFIX):  # the clinic's logo, set by its administrator: no network
+                import base64
+
+                self.served.append("clinic logo")
+                return URLFetcherResponse(url, body=base64.b64decode(url.removeprefix(LOGO_PREFIX)))
             name = url.removeprefix(ASSET_SCHEME)
             path = (assets / name).resolve()
             if url.startswith(ASSET_SCHEME) and path.is_file() and assets.resolve() in path.parents:

@@ -17,6 +17,7 @@ from assess.reasoning.assemble import merge_sides, side_words
 from assess.reasoning.audit_words import hidden_why_not, how_accounts, norms_used, rule_line, why_not_groups
 from assess.rendering.chart import chart_rows
 from assess.rendering.letter import letter_content
+from assess.rendering.letterhead import Letterhead
 from assess.rendering.pdf import PageSize, PdfRequest, pdf_from_html
 from assess.rendering.progress import progress_context
 
@@ -53,14 +54,16 @@ def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
     return rows
 
 
-def render_html(a: Assessment, *, with_audit: bool = True) -> str:
-    """The HTML of the plan, or of the referral letter when a red flag was found."""
+def render_html(a: Assessment, *, with_audit: bool = True, letterhead: Letterhead | None = None) -> str:
+    """The HTML of the plan, or of the referral letter when a red flag was found; from the
+    clinic and clinician of `letterhead` when given."""
     kb = load_knowledge()
     fired = list(dict.fromkeys(f.rule for f in a.audit.firings))
     phases = {f.rule: f.phase for f in a.audit.firings}
     context: dict[str, Any] = {
         "a": a,
         "with_audit": with_audit,
+        "head": letterhead or Letterhead(),
         "accounts": how_accounts(a),
         "norms_used": norms_used(a),
         "why_not_groups": why_not_groups(a),
@@ -92,10 +95,15 @@ def render_html(a: Assessment, *, with_audit: bool = True) -> str:
 
 
 def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = "A4",
-               archival: bool = False, fetcher: Any = None) -> bytes:
+               archival: bool = False, fetcher: Any = None, letterhead: Letterhead | None = None) -> bytes:
     """PDF bytes: tagged, with metadata and bookmarks. With the audit, the clinician appendix
     and the full assessment JSON (every answer, the red-flag screen, the trail) go in too;
     without it, the PDF holds only what the client reads."""
-    return pdf_from_html(PdfRequest(render_html(a, with_audit=with_audit),
+    return pdf_from_html(PdfRequest(render_html(a, with_audit=with_audit, letterhead=letterhead),
                                     a.to_json() if with_audit else None, a.generated_at,
                                     page_size, archival), fetcher=fetcher)
+
+
+def figure_markup(key: str) -> str:
+    """One exercise's figure as inline SVG, as the PDF draws it (for the client's web page)."""
+    return str(_environment().get_template("figures.j2").module.figure(key))  # type: ignore[attr-defined]

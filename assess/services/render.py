@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assess.domain.assessment import Assessment
+from assess.rendering.letterhead import Letterhead
 from assess.rendering.pdf import PageSize, PdfRequest, pdf_from_html
 from assess.rendering.report import render_html
 from assess.services.pipeline import assess_file
@@ -34,10 +35,11 @@ def assess_and_render(path: Path, *, with_audit: bool = True, page_size: PageSiz
 
 
 def rendered(assessment: Assessment, *, with_audit: bool = True, page_size: PageSize = "A4",
-             archival: bool = False, pdf_maker: Callable[[PdfRequest], bytes] = pdf_from_html) -> Rendered:
+             archival: bool = False, pdf_maker: Callable[[PdfRequest], bytes] = pdf_from_html,
+             letterhead: Letterhead | None = None) -> Rendered:
     """An assessment with its PDF and JSON bytes (the JSON is written once and attached as is)."""
     as_json = assessment.to_json()
-    pdf = pdf_maker(PdfRequest(render_html(assessment, with_audit=with_audit),
+    pdf = pdf_maker(PdfRequest(render_html(assessment, with_audit=with_audit, letterhead=letterhead),
                                as_json if with_audit else None, assessment.generated_at,
                                page_size, archival))
     return Rendered(assessment=assessment, pdf=pdf, json_bytes=as_json.encode("utf-8"))

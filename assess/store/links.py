@@ -1,6 +1,7 @@
-"""One-time intake links. A clinician makes a link for a client; its token (never stored, only
-its sha256) opens one intake form until the link expires, and the intake it brings in is saved
-in the same transaction that marks the link used, so a link cannot bring in two."""
+"""One-time intake links. A clinician makes a link for a client record; its token (never
+stored, only its sha256) opens one intake form until the link expires or is revoked, and the
+intake it brings in is saved to that client in the same transaction that marks the link used,
+so a link cannot bring in two, nor land on anyone else."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from assess.domain.assessment import Assessment
 from assess.domain.errors import UsageError
-from assess.store.accounts import Clinician
+from assess.store.accounts import Clinician, account_by_id
+from assess.store.people import ClientRecord, client_record, may_see
 from assess.store.records import Saved, aware, save_in, utc_now
-from assess.store.tables import clinicians, intake_links
+from assess.store.tables import intake_links
 
 LINK_DAYS = 7  # long enough to fill in at home before the visit
 
@@ -25,49 +27,111 @@ class Link:
     label: str
     clinician: Clinician
     expires_at: dt.datetime
+    client: ClientRecord | None = None  # None: an older link, made for a typed name
+
+
+@dataclass(frozen=True)
+class OpenLink:
+    """A link as the desk lists it (its token is not known: only that it exists)."""
+
+    key: str  # the first 12 characters of the token's sha256: enough to revoke it by
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used_at: dt.datetime | None
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def make_link(engine: Engine, clinician: Clinician, label: str) -> str:
-    """A new link token for the client `label`."""
-    label = " ".join(label.split())
-    if not label or len(label) > 120:
-        raise UsageError("say whom the link is for (up to 120 characters)")
+def make_link(engine: Engine, clinician: Clinician, client_id: str) -> str:
+    """A new link token for the stored client `client_id`, whom the account may see."""
     token = secrets.token_urlsafe(32)
     now = utc_now()
     with engine.begin() as conn:
+        record = client_record(conn, client_id)
+        if record is None or not may_see(conn, clinician.id, clinician.administrator, client_id):
+            raise UsageError("no such client")
         conn.execute(insert(intake_links).values(token_sha256=_hash(token), clinician_id=clinician.id,
-                                                 label=label, created_at=now,
-                                                 expires_at=now + dt.timedelta(days=LINK_DAYS)))
+                                                 client_id=client_id, label=record.name[:120],
+                                                 created_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS)))
     return token
 
 
-def open_link(engine: Engine, token: str) -> Link | None:
-    """The link of this token while it can be used: not used, not expired; else None."""
+def links_of(engine: Engine, client_id: str) -> list[OpenLink]:
     with engine.connect() as conn:
-        row = conn.execute(select(intake_links.c.label, intake_links.c.expires_at, intake_links.c.used_at,
-                                  clinicians.c.id, clinicians.c.username, clinicians.c.name)
-                           .join(clinicians, clinicians.c.id == intake_links.c.clinician_id)
-                           .where(intake_links.c.token_sha256 == _hash(token))).first()
-    if row is None or row.used_at is not None or aware(row.expires_at) <= utc_now():
-        return None
-    return Link(row.label, Clinician(row.id, row.username, row.name), aware(row.expires_at))
+        rows = conn.execute(select(intake_links.c.token_sha256, intake_links.c.created_at,
+                                   intake_links.c.expires_at, intake_links.c.used_at)
+                            .where(intake_links.c.client_id == client_id)
+                            .order_by(intake_links.c.created_at.desc())).all()
+    return [OpenLink(r[0][:12], aware(r[1]), aware(r[2]), aware(r[3]) if r[3] else None) for r in rows]
 
 
-def use_link(engine: Engine, token: str, a: Assessment, *, json_bytes: bytes, pdf: bytes | None) -> Saved:
-    """Save the intake's assessment under the link's clinician and mark the link used, both in
-    one transaction; refused (UsageError) when the link was used or expired meanwhile."""
+def revoke_link(engine: Engine, client_id: str, key: str) -> bool:
+    """End an unused intake link of this client now (by the start of its hash); False when
+    there is no such open link."""
+    if len(key) != 12:
+        return False
     now = utc_now()
     with engine.begin() as conn:
-        marked = conn.execute(update(intake_links).where(and_(
-            intake_links.c.token_sha256 == _hash(token), intake_links.c.used_at.is_(None),
-            intake_links.c.expires_at > now)).values(used_at=now))
-        if marked.rowcount != 1:
-            raise UsageError("this link was used or has expired")
-        owner = conn.execute(select(clinicians.c.name)
-                             .join(intake_links, intake_links.c.clinician_id == clinicians.c.id)
-                             .where(intake_links.c.token_sha256 == _hash(token))).scalar_one()
-        return save_in(conn, a, json_bytes=json_bytes, pdf=pdf, recorded_by=owner, ambiguous_is_new=True)
+        done = conn.execute(update(intake_links).where(and_(
+            intake_links.c.client_id == client_id, intake_links.c.token_sha256.startswith(key, autoescape=True),
+            intake_links.c.used_at.is_(None), intake_links.c.expires_at > now))
+            .values(expires_at=now))
+    return bool(done.rowcount)
+
+
+def _open_row(conn: Connection, token: str) -> Link | None:
+    row = conn.execute(select(intake_links.c.label, intake_links.c.expires_at, intake_links.c.used_at,
+                              intake_links.c.clinician_id, intake_links.c.client_id)
+                       .where(intake_links.c.token_sha256 == _hash(token))).first()
+    if row is None or row.used_at is not None or aware(row.expires_at) <= utc_now():
+        return None
+    client = client_record(conn, row.client_id) if row.client_id else None
+    return Link(row.label, Clinician(row.clinician_id, "", ""), aware(row.expires_at), client)
+
+
+def open_link(engine: Engine, token: str) -> Link | None:
+    """The link of this token while it can be used (not used, not expired, its clinician's
+    account enabled); else None."""
+    with engine.connect() as conn:
+        found = _open_row(conn, token)
+    if found is None:
+        return None
+    owner = account_by_id(engine, found.clinician.id)
+    if owner is None or owner.disabled:
+        return None
+    return Link(found.label, owner, found.expires_at, found.client)
+
+
+def _mark_used(conn: Connection, token: str) -> None:
+    now = utc_now()
+    marked = conn.execute(update(intake_links).where(and_(
+        intake_links.c.token_sha256 == _hash(token), intake_links.c.used_at.is_(None),
+        intake_links.c.expires_at > now)).values(used_at=now))
+    if marked.rowcount != 1:
+        raise UsageError("this link was used or has expired")
+
+
+def use_link(engine: Engine, token: str, link: Link, a: Assessment, *, json_bytes: bytes,
+             pdf: bytes | None) -> Saved:
+    """Save the intake's assessment to the link's client, under the link's clinician, and mark
+    the link used, both in one transaction; refused (UsageError) when the link was used or
+    expired meanwhile."""
+    with engine.begin() as conn:
+        _mark_used(conn, token)
+        return save_in(conn, a, json_bytes=json_bytes, pdf=pdf, recorded_by=link.clinician.name,
+                       client_id=link.client.id if link.client else None, always_new=link.client is None,
+                       owner_id=link.clinician.id)
+
+
+def stop_with_link(engine: Engine, token: str, link: Link, *, summary: str, answers_json: str) -> str:
+    """Mark the link used by a client who stopped the questionnaire early (an emergency answer)
+    and, in the same transaction, alert the link's clinician with what was answered: an alert,
+    not an assessment, for the answers are not a whole intake. The alert's id."""
+    from assess.store.alerts import raise_alert
+
+    with engine.begin() as conn:
+        _mark_used(conn, token)
+        return raise_alert(conn, link.clinician.id, client_id=link.client.id if link.client else None,
+                           assessment_id=None, emergency=True, summary=summary, answers=answers_json)

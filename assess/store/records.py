@@ -40,41 +40,64 @@ class Saved:
     new_client: bool
 
 
-def _client_for(conn: Connection, name: str, client_id: str | None, *,
-                ambiguous_is_new: bool = False) -> tuple[str, bool]:
-    """The client an assessment belongs to: the one named by id, else the one client of that
-    name, else a new client. Two clients of one name need `--client ID` (or, for an intake a
-    client sent in, which cannot say, make a new client the clinician then sees)."""
+def _client_for(conn: Connection, name: str, client_id: str | None, *, born: dt.date | None = None,
+                always_new: bool = False) -> tuple[str, bool]:
+    """The client an assessment belongs to: the one named by id, else a new client. A new
+    client is made only when no one of that name could be them (the same name with another
+    date of birth is someone else); otherwise the save is refused, listing the candidates.
+    `always_new`: an intake sent in through an old link made for a typed name, never matched."""
+    from assess.store.people import client_for_intake
+
     if client_id:
         return resolve_client(conn, client_id), False
-    found = conn.execute(select(clients.c.id).where(clients.c.name == name)).scalars().all()
-    if len(found) > 1 and ambiguous_is_new:
+    if always_new:
         return new_id(), True
-    if len(found) > 1:
-        raise UsageError(f"{len(found)} clients are named {name!r}; say which with --client ID "
-                         "(assess clients lists them)")
-    if found:
-        return found[0], False
-    return new_id(), True
+    verdict, candidates = client_for_intake(conn, name, born)
+    if verdict is None:
+        return new_id(), True
+    listed = "; ".join(c.described() for c in candidates[:5])
+    more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""
+    raise UsageError(f"the store already holds a client named {name!r}: {listed}{more}. Say which with "
+                     "--client ID, or give --born YYYY-MM-DD when this is someone else")
+
+
+def signer(conn: Connection, by: str) -> tuple[str, str | None]:
+    """Who signs a record given as `--by`: an account's username gives that account's name and
+    id (the record is then the account's); any other text signs as it is, with no account."""
+    from assess.store.tables import clinicians
+
+    row = conn.execute(select(clinicians.c.id, clinicians.c.name).where(clinicians.c.username == by)).first()
+    return (str(row.name), str(row.id)) if row else (by, None)
 
 
 def save_assessment(engine: Engine, a: Assessment, *, json_bytes: bytes, pdf: bytes | None,
-                    recorded_by: str, client_id: str | None = None) -> Saved:
-    """Store one assessment with its intake and PDF, in one transaction."""
+                    recorded_by: str, client_id: str | None = None, born: dt.date | None = None) -> Saved:
+    """Store one assessment with its intake and PDF, in one transaction. `recorded_by` that is
+    an account's username signs with that account's name, and a new client is that account's."""
     with engine.begin() as conn:
-        return save_in(conn, a, json_bytes=json_bytes, pdf=pdf, recorded_by=recorded_by,
-                       client_id=client_id)
+        by, account = signer(conn, recorded_by)
+        return save_in(conn, a, json_bytes=json_bytes, pdf=pdf, recorded_by=by, client_id=client_id,
+                       born=born, owner_id=account)
 
 
 def save_in(conn: Connection, a: Assessment, *, json_bytes: bytes, pdf: bytes | None, recorded_by: str,
-            client_id: str | None = None, ambiguous_is_new: bool = False) -> Saved:
+            client_id: str | None = None, always_new: bool = False, born: dt.date | None = None,
+            owner_id: str | None = None) -> Saved:
     """Store one assessment within the caller's transaction `conn` (its PDF too, unless it is
-    rendered later: `add_pdf`)."""
+    rendered later: `add_pdf`). The account `owner_id` is given access to the client."""
+    from assess.store.people import grant
+    from assess.store.tables import client_details
+
     now = utc_now()
     stamp = {"recorded_by": recorded_by, "recorded_at": now}
-    cid, new = _client_for(conn, a.client.name, client_id, ambiguous_is_new=ambiguous_is_new)
+    cid, new = _client_for(conn, a.client.name, client_id, born=born, always_new=always_new)
     if new:
         conn.execute(clients.insert().values(id=cid, name=a.client.name, **stamp))
+        if born is not None:
+            conn.execute(client_details.insert().values(id=new_id(), client_id=cid, date_of_birth=born,
+                                                        **stamp))
+    if owner_id:
+        grant(conn, cid, owner_id, owner=new, by=None)
     visit_id, intake_id, assessment_id = new_id(), new_id(), new_id()
     conn.execute(visits.insert().values(id=visit_id, client_id=cid, visit_date=a.assessed_on, **stamp))
     intake_json = json.dumps(a.intake.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
@@ -89,15 +112,17 @@ def save_in(conn: Connection, a: Assessment, *, json_bytes: bytes, pdf: bytes | 
     if pdf is not None:
         conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
                                           sha256=sha256_of(pdf), **stamp))
-    return Saved(cid, a.client.name, visit_id, assessment_id, new)
+    name = conn.execute(select(clients.c.name).where(clients.c.id == cid)).scalar_one()
+    return Saved(cid, name, visit_id, assessment_id, new)
 
 
-def add_pdf(engine: Engine, assessment_id: str, pdf: bytes, recorded_by: str) -> None:
-    """Keep the PDF of a stored assessment that was saved before it was rendered."""
+def add_pdf(engine: Engine, assessment_id: str, pdf: bytes, recorded_by: str, copy: str = "clinician") -> None:
+    """Keep the PDF of a stored assessment that was saved before it was rendered (`copy`:
+    "clinician", the full copy, or "client", the one handed over)."""
     with engine.begin() as conn:
         conn.execute(pdfs.insert().values(id=new_id(), assessment_id=assessment_id, content=pdf,
                                           sha256=sha256_of(pdf), recorded_by=recorded_by,
-                                          recorded_at=utc_now()))
+                                          recorded_at=utc_now(), copy=copy))
 
 
 def _by_prefix(conn: Connection, table: Table, key: str, what: str) -> str:
@@ -186,9 +211,11 @@ def history(engine: Engine, client_key: str) -> tuple[str, list[StoredAssessment
     return name, [StoredAssessment(*r) for r in rows]
 
 
-def latest_pdf(conn: Connection, assessment_id: str) -> tuple[bytes, str] | None:
-    """An assessment's PDF bytes and their recorded sha256 (the newest, should there be several)."""
-    row = conn.execute(select(pdfs.c.content, pdfs.c.sha256).where(pdfs.c.assessment_id == assessment_id)
+def latest_pdf(conn: Connection, assessment_id: str, copy: str = "clinician") -> tuple[bytes, str] | None:
+    """An assessment's PDF bytes and their recorded sha256 (the newest of that copy, should
+    there be several)."""
+    row = conn.execute(select(pdfs.c.content, pdfs.c.sha256).where(and_(pdfs.c.assessment_id == assessment_id,
+                                                                        pdfs.c.copy == copy))
                        .order_by(pdfs.c.recorded_at.desc())).first()
     return (bytes(row[0]), str(row[1])) if row else None
 
@@ -275,10 +302,12 @@ def recorder(given: str | None, clinician: str | None = None) -> str:
     return given or clinician or os.environ.get("ASSESS_USER") or getpass.getuser()
 
 
-def keep_rendered(url: str, by: str | None, done: Rendered, client_id: str | None = None) -> str:
+def keep_rendered(url: str, by: str | None, done: Rendered, client_id: str | None = None,
+                  born: dt.date | None = None) -> str:
     """Save what `assess run` or a batch worker rendered; the words say where it went."""
     from assess.store.database import open_store
 
     saved = save_assessment(open_store(url), done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
-                            recorded_by=recorder(by, done.assessment.clinician), client_id=client_id)
+                            recorded_by=recorder(by, done.assessment.clinician), client_id=client_id,
+                            born=born)
     return f"saved as assessment {saved.assessment_id[:8]}" + (" (new client)" if saved.new_client else "")

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from assess.store.database import open_store
-from assess.web import changes, desk, intake
+from assess.web import admin, changes, desk, intake, people, release
 from assess.web.guard import SecurityHeaders
 from assess.web.work import Assessor, Busy, PdfMaker
 
@@ -60,15 +60,29 @@ def create_app(url: str) -> Starlette:
             Route("/sign-in", desk.sign_in_page, methods=["GET"]),
             Route("/sign-in", desk.sign_in, methods=["POST"]),
             Route("/sign-out", desk.sign_out, methods=["POST"]),
-            Route("/desk", desk.desk),
+            Route("/desk", desk.desk, name="desk"),
+            Route("/desk/alerts/{alert_id}/seen", desk.alert_seen, methods=["POST"]),
+            Route("/desk/clients", people.clients_page, methods=["GET"]),
+            Route("/desk/clients", people.new_client, methods=["POST"]),
+            Route("/desk/clients/{client_id}", people.client_page),
+            Route("/desk/clients/{client_id}/intake-links", people.new_intake_link, methods=["POST"]),
+            Route("/desk/clients/{client_id}/plan-links", people.new_plan_link, methods=["POST"]),
+            Route("/desk/clients/{client_id}/revoke", people.revoke, methods=["POST"]),
+            Route("/desk/clients/{client_id}/share", people.share, methods=["POST"]),
+            Route("/desk/log", admin.log_page),
+            Route("/desk/clinic", admin.clinic_page, methods=["GET"]),
+            Route("/desk/clinic", admin.set_clinic_page, methods=["POST"]),
             Route("/desk/assessments/{assessment_id}", desk.assessment),
             Route("/desk/assessments/{assessment_id}/plan.pdf", desk.pdf),
+            Route("/desk/assessments/{assessment_id}/client-copy.pdf", desk.client_pdf),
+            Route(f"{_ONE}/release", release.release, methods=["POST"]),
             Route(f"{_ONE}/measurements", changes.measurements_page, methods=["GET"]),
             Route(f"{_ONE}/measurements", changes.save_measurements, methods=["POST"]),
             Route(f"{_ONE}/decisions", changes.decide, methods=["POST"]),
-            Route("/desk/links", desk.new_link, methods=["POST"]),
             Route("/intake/{token}", intake.intake_page, methods=["GET"], name="intake"),
             Route("/intake/{token}", intake.submit, methods=["POST"]),
+            Route("/plan/{token}", release.plan_page, name="plan"),
+            Route("/plan/{token}/plan.pdf", release.plan_pdf),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders), Middleware(Busy)],

@@ -18,7 +18,6 @@ from assess.store.accounts import SESSION_HOURS, Clinician, own_assessment, own_
 from assess.store.accounts import sign_in as check_sign_in
 from assess.store.accounts import sign_out as end_session
 from assess.store.corrections import corrections_of, superseded_by
-from assess.store.links import LINK_DAYS, make_link
 from assess.store.records import StoredAssessment, earlier_documents
 from assess.web.guard import (
     PRE_SESSION_COOKIE,
@@ -28,6 +27,7 @@ from assess.web.guard import (
     set_cookie,
     signed_in,
 )
+from assess.web.logged import log
 
 
 def page(request: Request, name: str, status: int = 200, **context: object) -> Response:
@@ -59,10 +59,13 @@ async def sign_in(request: Request) -> Response:
     try:
         done = await run_in_threadpool(check_sign_in, request.app.state.store, username, password)
     except UsageError as exc:
+        await log(request, "sign-in refused", None, actor=username[:80] or "(no username)", detail=str(exc))
         return _sign_in_form(request, username=username, error=str(exc), status=429)
     if done is None:
+        await log(request, "sign-in failed", None, actor=username[:80] or "(no username)")
         return _sign_in_form(request, username=username, error="The username or password is not right.",
                              status=401)
+    await log(request, "signed in", done[1])
     response = RedirectResponse("/desk", status_code=303)
     set_cookie(request, response, SESSION_COOKIE, done[0], max_age=SESSION_HOURS * 3600)
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
@@ -77,37 +80,65 @@ async def _clinician(request: Request) -> tuple[Clinician, str]:
 
 
 async def sign_out(request: Request) -> Response:
-    _, csrf = await _clinician(request)
+    who, csrf = await _clinician(request)
     await checked_form(request, csrf)
+    await log(request, "signed out", who)
     await run_in_threadpool(end_session, request.app.state.store, request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
-async def desk(request: Request, *, link_error: str = "", label: str = "") -> Response:
-    clinician, csrf = await _clinician(request)
-    stored = await run_in_threadpool(own_assessments, request.app.state.store, clinician)
+def desk_rows(store: Engine, clinician: Clinician) -> list[dict[str, Any]]:
+    """The desk's list: referrals not yet sent on first (emergencies first), then the rest,
+    newest visit first; each with its status in words."""
+    from assess.store.releases import released_ids
+
+    stored = own_assessments(store, clinician)
+    released = released_ids(store, [s.id for s in stored])
     rows = []
     for s in stored:
         a = s.assessment()
-        rows.append({"id": s.id, "date": s.visit_date, "client": s.client_name,
-                     "pain": a.intake.answers.get("pain_now", "-"), "plan": a.plan.summary()})
-    return page(request, "desk.html", 422 if link_error else 200, clinician=clinician, csrf=csrf, rows=rows,
-                 link_error=link_error, label=label)
+        status, rank = status_of(a, s.id in released)
+        rows.append({"id": s.id, "date": s.visit_date, "client": s.client_name, "client_id": s.client_id,
+                     "pain": a.intake.answers.get("pain_now", "-"), "plan": a.plan.summary(),
+                     "status": status, "rank": rank})
+    return sorted(rows, key=lambda r: r["rank"])  # stable: newest first within each rank
 
 
-async def new_link(request: Request) -> Response:
+def status_of(a: Assessment, released: bool) -> tuple[str, int]:
+    """What the clinician must do next, in words, and where it sorts (0 first)."""
+    if a.plan.referral:
+        emergency = a.plan.referral_detail is not None and a.plan.referral_detail.urgency == "emergency"
+        words = "Emergency referral" if emergency else "Referral"
+        return (f"{words}, advice sent", 2) if released else (words, 0 if emergency else 1)
+    if released:
+        return "Sent to the client", 2
+    if a.plan.clinician_review.required and a.signed_off is None:
+        return "Needs your sign-off", 2
+    return "Not sent to the client yet", 2
+
+
+async def desk(request: Request) -> Response:
+    from assess.store.alerts import open_alerts
+
     clinician, csrf = await _clinician(request)
-    form = await checked_form(request, csrf)
-    label = str(form.get("label", ""))
-    try:
-        token = await run_in_threadpool(make_link, request.app.state.store, clinician, label)
-    except UsageError as exc:
-        return await desk(request, link_error=str(exc), label=label)
-    url = str(request.url_for("intake", token=token))
-    return page(request, "link_made.html", clinician=clinician, csrf=csrf, url=url,
-                 label=" ".join(label.split()), days=LINK_DAYS)
+    rows = await run_in_threadpool(desk_rows, request.app.state.store, clinician)
+    alerts = await run_in_threadpool(open_alerts, request.app.state.store, clinician.id, clinician.administrator)
+    return page(request, "desk.html", clinician=clinician, csrf=csrf, rows=rows, alerts=alerts)
+
+
+async def alert_seen(request: Request) -> Response:
+    from assess.store.alerts import mark_seen
+
+    clinician, csrf = await _clinician(request)
+    await checked_form(request, csrf)
+    alert_id = request.path_params["alert_id"]
+    if not await run_in_threadpool(mark_seen, request.app.state.store, alert_id, clinician.id,
+                                   clinician.administrator):
+        raise HTTPException(404)
+    await log(request, "marked an alert seen", clinician, detail=alert_id)
+    return RedirectResponse("/desk", status_code=303)
 
 
 async def own(request: Request) -> tuple[Clinician, str, StoredAssessment]:
@@ -117,6 +148,10 @@ async def own(request: Request) -> tuple[Clinician, str, StoredAssessment]:
     if stored is None:
         raise HTTPException(404)
     return clinician, csrf, stored
+
+
+async def signed_in_clinician(request: Request) -> tuple[Clinician, str]:
+    return await _clinician(request)
 
 
 def _context(url: str, store: Engine, stored: StoredAssessment) -> dict[str, Any]:
@@ -134,7 +169,10 @@ def _context(url: str, store: Engine, stored: StoredAssessment) -> dict[str, Any
     titles = {p.id: p.title for p in a.precautions}
     catalogue = [(e.id, e.name, [titles[p] for p in excluding(kb, a, e.id)])
                  for e in sorted(kb.exercises.values(), key=lambda e: e.name) if e.id not in planned]
+    from assess.store.releases import release_of
+
     return {
+        "released": release_of(store, stored.id),
         "newer": superseded_by(store, stored.id),
         "versions": corrections_of(store, stored.id),
         "last": last,
@@ -159,13 +197,68 @@ async def assessment_page(request: Request, *, status: int = 200, form_kind: str
 
 
 async def assessment(request: Request) -> Response:
+    clinician, _, stored = await own(request)
+    await log(request, "viewed an assessment", clinician, client_id=stored.client_id, assessment_id=stored.id)
     return await assessment_page(request)
 
 
+def download_name(stored: StoredAssessment, copy: str) -> dict[str, str]:
+    """The content-disposition of a PDF named with the client and the visit's date, as a
+    plain-ASCII name and, for any other letters, RFC 6266's UTF-8 form."""
+    import re
+    from urllib.parse import quote
+
+    name = f"{stored.client_name} {stored.visit_date} {copy} copy.pdf"
+    plain = re.sub(r"[^A-Za-z0-9 ._-]", "_", name)
+    return {"content-disposition": f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"}
+
+
 async def pdf(request: Request) -> Response:
-    *_, stored = await own(request)
-    sid = stored.id
-    content = await request.app.state.pdfs.pdf_for(request.app.state.store, sid, stored.document,
-                                                   stored.recorded_by)
-    return Response(content, media_type="application/pdf",
-                    headers={"content-disposition": f'attachment; filename="assessment-{sid[:8]}.pdf"'})
+    """The clinician copy: the plan with the appendix and the full assessment attached."""
+    clinician, _, stored = await own(request)
+    content = await request.app.state.pdfs.pdf_for(request.app.state.store, stored.id, stored.document,
+                                                   stored.recorded_by, head=await letterhead(request, stored))
+    await log(request, "downloaded the clinician copy", clinician, client_id=stored.client_id,
+              assessment_id=stored.id)
+    return Response(content, media_type="application/pdf", headers=download_name(stored, "clinician"))
+
+
+async def client_pdf(request: Request) -> Response:
+    """The client copy: what the client reads, with no appendix and nothing attached."""
+    clinician, _, stored = await own(request)
+    content = await request.app.state.pdfs.client_copy(request.app.state.store, stored.id, stored.document,
+                                                       head=await letterhead(request, stored))
+    await log(request, "downloaded the client copy", clinician, client_id=stored.client_id,
+              assessment_id=stored.id)
+    return Response(content, media_type="application/pdf", headers=download_name(stored, "client"))
+
+
+async def letterhead_for_client(request: Request, client_id: str, clinician_id: str) -> Any:
+    def find() -> Any:
+        from assess.rendering.letterhead import letterhead_of
+        from assess.store.accounts import account_by_id
+        from assess.store.clinic import clinic
+
+        store = request.app.state.store
+        return letterhead_of(clinic(store), account_by_id(store, clinician_id))
+
+    return await run_in_threadpool(find)
+
+
+async def letterhead(request: Request, stored: StoredAssessment) -> Any:
+    """The clinic and the clinician who signs this assessment's PDFs: who released it, else the
+    account whose client it is, else none."""
+    from assess.store.releases import release_of
+
+    def find() -> Any:
+        from assess.rendering.letterhead import letterhead_of
+        from assess.store.accounts import account_by_id
+        from assess.store.clinic import clinic
+        from assess.store.people import owner_of
+
+        store = request.app.state.store
+        done = release_of(store, stored.id)
+        who_id = done.clinician_id if done else owner_of(store, stored.client_id)
+        return letterhead_of(clinic(store), account_by_id(store, who_id) if who_id else None)
+
+    return await run_in_threadpool(find)

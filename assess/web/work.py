@@ -21,20 +21,24 @@ from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from assess.rendering.letterhead import Letterhead
 from assess.store.accounts import pdf_of
 
 QUIET = 1.0  # seconds without a request before a waiting PDF is rendered
 
 
-def _render_and_keep(url: str, assessment_id: str, document: str, by: str) -> bytes:
-    """In the helper process: render the stored assessment's PDF and keep it in the store."""
+def _render_and_keep(url: str, assessment_id: str, document: str, by: str, head: Letterhead | None,
+                     copy: str = "clinician", keep: bool = True) -> bytes:
+    """In the helper process: render the stored assessment's PDF (the clinician copy, or the
+    client copy without appendix or attachment) and keep it in the store when asked."""
     from assess.domain.assessment import Assessment
     from assess.services.render import rendered
     from assess.store.database import open_store
     from assess.store.records import add_pdf
 
-    pdf = rendered(Assessment.model_validate_json(document), with_audit=True).pdf
-    add_pdf(open_store(url), assessment_id, pdf, by)
+    pdf = rendered(Assessment.model_validate_json(document), with_audit=copy == "clinician", letterhead=head).pdf
+    if keep:
+        add_pdf(open_store(url), assessment_id, pdf, by, copy)
     return pdf
 
 
@@ -44,7 +48,7 @@ class PdfMaker:
     def __init__(self, url: str) -> None:
         self.url = url
         self._pool: ProcessPoolExecutor | None = None
-        self._waiting: asyncio.Queue[tuple[str, str, str]] = asyncio.Queue()
+        self._waiting: asyncio.Queue[tuple[str, str, str, Letterhead | None]] = asyncio.Queue()
         self.in_flight = 0  # requests being answered now (counted by Busy)
         self.last_answered = time.monotonic()
 
@@ -55,14 +59,15 @@ class PdfMaker:
                                              initializer=os.nice, initargs=(19,))
         return self._pool
 
-    async def keep(self, assessment_id: str, document: str, by: str) -> bytes:
+    async def keep(self, assessment_id: str, document: str, by: str, head: Letterhead | None = None,
+                   copy: str = "clinician", keep: bool = True) -> bytes:
         """Render the assessment's PDF in the helper process and keep it."""
-        future = self._ready().submit(_render_and_keep, self.url, assessment_id, document, by)
+        future = self._ready().submit(_render_and_keep, self.url, assessment_id, document, by, head, copy, keep)
         return await asyncio.wrap_future(future)
 
-    def later(self, assessment_id: str, document: str, by: str) -> None:
+    def later(self, assessment_id: str, document: str, by: str, head: Letterhead | None = None) -> None:
         """Render and keep the assessment's PDF when the server is next quiet (`drain`)."""
-        self._waiting.put_nowait((assessment_id, document, by))
+        self._waiting.put_nowait((assessment_id, document, by, head))
 
     async def drain(self, store: Any) -> None:
         """Render the waiting PDFs, one at a time, each after QUIET seconds without a request;
@@ -71,21 +76,34 @@ class PdfMaker:
         from starlette.concurrency import run_in_threadpool
 
         while True:
-            assessment_id, document, by = await self._waiting.get()
+            assessment_id, document, by, head = await self._waiting.get()
             while self.in_flight or time.monotonic() - self.last_answered < QUIET:
                 await asyncio.sleep(QUIET / 4)
             try:
                 if await run_in_threadpool(pdf_of, store, assessment_id) is None:
-                    await self.keep(assessment_id, document, by)
+                    await self.keep(assessment_id, document, by, head)
             except Exception:  # one PDF that fails is left to the desk; the others still come
                 logging.getLogger(__name__).exception("the PDF of %s was not rendered", assessment_id)
 
-    async def pdf_for(self, store: Any, assessment_id: str, document: str, by: str) -> bytes:
+    async def pdf_for(self, store: Any, assessment_id: str, document: str, by: str,
+                      head: Letterhead | None = None) -> bytes:
         """The newest stored PDF of the assessment, rendered and kept first if there is none."""
         from starlette.concurrency import run_in_threadpool
 
         stored: bytes | None = await run_in_threadpool(pdf_of, store, assessment_id)
-        return stored if stored is not None else await self.keep(assessment_id, document, by)
+        return stored if stored is not None else await self.keep(assessment_id, document, by, head)
+
+    async def client_copy(self, store: Any, assessment_id: str, document: str, head: Letterhead | None = None,
+                          *, by: str = "", keep: bool = False) -> bytes:
+        """The client copy: the one kept when the plan was released, else rendered now (and kept
+        only when `keep`: at the release, signed by who released it)."""
+        from starlette.concurrency import run_in_threadpool
+
+        if not keep:
+            stored: bytes | None = await run_in_threadpool(pdf_of, store, assessment_id, "client")
+            if stored is not None:
+                return stored
+        return await self.keep(assessment_id, document, by, head, "client", keep)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -25,6 +25,15 @@
     form.querySelectorAll("[data-today-for]").forEach(function (p) {
       p.hidden = values(p.getAttribute("data-today-for")).indexOf("not_sure") < 0;
     });
+    // An emergency question: "yes" or "not sure" shows what to do now, and the way to stop.
+    form.querySelectorAll("[data-emergency-for]").forEach(function (box) {
+      var got = values(box.getAttribute("data-emergency-for"));
+      var on = got.indexOf("yes") >= 0 || got.indexOf("not_sure") >= 0;
+      box.hidden = !on;
+      box.querySelectorAll("[data-when]").forEach(function (p) {
+        p.hidden = got.indexOf(p.getAttribute("data-when")) < 0;
+      });
+    });
   }
   function update() {
     form.querySelectorAll("[data-enable-when]").forEach(function (q) {
