@@ -16,19 +16,30 @@ from assess.cli.common import DbOpt, app, errors, out, say
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-user_app = typer.Typer(help="Accounts for the web desk (assess serve): clinicians and administrators.",
-                       no_args_is_help=True)
+user_app = typer.Typer(
+    help="Accounts for the web desk (assess serve): clinicians and administrators.", no_args_is_help=True
+)
 app.add_typer(user_app, name="user")
-clinic_app = typer.Typer(help="The clinic's name, address, telephone, e-mail, emergency number, mail relay "
-                              "and logo, printed on every plan and letter.", no_args_is_help=True)
+clinic_app = typer.Typer(
+    help="The clinic's name, address, telephone, e-mail, emergency number, mail relay "
+    "and logo, printed on every plan and letter.",
+    no_args_is_help=True,
+)
 app.add_typer(clinic_app, name="clinic")
-log_app = typer.Typer(help="The access log: who viewed, printed or changed which record, when and from where.",
-                      invoke_without_command=True)
+log_app = typer.Typer(
+    help="The access log: who viewed, printed or changed which record, when and from where.",
+    invoke_without_command=True,
+)
 app.add_typer(log_app, name="log")
 
 UserArg = Annotated[str, typer.Argument(help="The account's username.")]
-PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input "
-                                             "(for scripts) instead of asking twice.")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from standard input (for scripts) instead of asking twice.",
+    ),
+]
 
 
 def _store(db: str | None) -> Engine:
@@ -52,12 +63,21 @@ def _logged(engine: Engine, action: str, detail: str = "") -> None:
 @user_app.command("add")
 def user_add(
     username: UserArg,
-    name: Annotated[str, typer.Option("--name", help="The clinician's name, as plans and letters are signed.")],
-    role: Annotated[str, typer.Option("--role", help="clinician (their own and shared clients) or administrator "
-                                                     "(accounts, clinic settings, every client).")] = "clinician",
+    name: Annotated[
+        str, typer.Option("--name", help="The clinician's name, as plans and letters are signed.")
+    ],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="clinician (their own and shared clients) or administrator "
+            "(accounts, clinic settings, every client).",
+        ),
+    ] = "clinician",
     profession: Annotated[str | None, typer.Option("--profession", help="e.g. Physiotherapist.")] = None,
-    registration: Annotated[str | None, typer.Option("--registration", help="Professional registration number, "
-                                                                           "e.g. PH123456.")] = None,
+    registration: Annotated[
+        str | None, typer.Option("--registration", help="Professional registration number, e.g. PH123456.")
+    ] = None,
     email: Annotated[str | None, typer.Option("--email", help="Where alerts are e-mailed.")] = None,
     password_stdin: PasswordStdin = False,
     db: DbOpt = None,
@@ -70,8 +90,16 @@ def user_add(
         from assess.store.accounts import add_clinician
 
         engine = _store(db)
-        made = add_clinician(engine, username, name, _password(password_stdin), role=role,  # type: ignore[arg-type]
-                             profession=profession, registration=registration, email=email)
+        made = add_clinician(
+            engine,
+            username,
+            name,
+            _password(password_stdin),
+            role=role,  # type: ignore[arg-type]
+            profession=profession,
+            registration=registration,
+            email=email,
+        )
         _logged(engine, "added an account", f"{made.username} ({made.role})")
         say(f"{made.role.capitalize()} {made.username} ({made.name}) can sign in at assess serve")
 
@@ -89,8 +117,15 @@ def user_list(db: DbOpt = None) -> None:
 
         table = Table("username", "name", "role", "profession", "registration", "e-mail", "state")
         for a in accounts(_store(db)):
-            table.add_row(a.username, a.name, a.role, a.profession or "", a.registration or "", a.email or "",
-                          "disabled" if a.disabled else "enabled")
+            table.add_row(
+                a.username,
+                a.name,
+                a.role,
+                a.profession or "",
+                a.registration or "",
+                a.email or "",
+                "disabled" if a.disabled else "enabled",
+            )
         out.print(table)
 
 
@@ -140,8 +175,11 @@ def user_reset(username: UserArg, password_stdin: PasswordStdin = False, db: DbO
 
 
 @user_app.command("role")
-def user_role(username: UserArg, role: Annotated[str, typer.Argument(help="clinician or administrator.")],
-              db: DbOpt = None) -> None:
+def user_role(
+    username: UserArg,
+    role: Annotated[str, typer.Argument(help="clinician or administrator.")],
+    db: DbOpt = None,
+) -> None:
     """Make an account a clinician or an administrator (its sessions end, to sign in with the new role).
 
     Example: assess user role jphysio administrator
@@ -158,7 +196,9 @@ def user_role(username: UserArg, role: Annotated[str, typer.Argument(help="clini
 @user_app.command("set")
 def user_set(
     username: UserArg,
-    name: Annotated[str | None, typer.Option("--name", help="The name plans and letters are signed with.")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The name plans and letters are signed with.")
+    ] = None,
     profession: Annotated[str | None, typer.Option("--profession")] = None,
     registration: Annotated[str | None, typer.Option("--registration")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
@@ -172,8 +212,9 @@ def user_set(
         from assess.store.accounts import set_details
 
         engine = _store(db)
-        done = set_details(engine, username, name=name, profession=profession, registration=registration,
-                           email=email)
+        done = set_details(
+            engine, username, name=name, profession=profession, registration=registration, email=email
+        )
         _logged(engine, "changed an account", username)
         say(f"{done.username}: " + "; ".join(done.signature()))
 
@@ -184,10 +225,13 @@ def clinic_set(
     address: Annotated[str | None, typer.Option("--address", help="As printed; \\n for a new line.")] = None,
     phone: Annotated[str | None, typer.Option("--phone")] = None,
     email: Annotated[str | None, typer.Option("--email", help="Alerts are sent from it.")] = None,
-    emergency: Annotated[str | None, typer.Option("--emergency", help="The emergency number clients are told "
-                                                                      "to call, e.g. 999.")] = None,
-    smtp: Annotated[str | None, typer.Option("--smtp", help="HOST:PORT of the clinic's mail relay, for alerts.")]
-    = None,
+    emergency: Annotated[
+        str | None,
+        typer.Option("--emergency", help="The emergency number clients are told to call, e.g. 999."),
+    ] = None,
+    smtp: Annotated[
+        str | None, typer.Option("--smtp", help="HOST:PORT of the clinic's mail relay, for alerts.")
+    ] = None,
     logo: Annotated[Path | None, typer.Option("--logo", help="A PNG of at most 200 KB.")] = None,
     db: DbOpt = None,
 ) -> None:
@@ -206,9 +250,17 @@ def clinic_set(
                 image = logo.read_bytes()
             except OSError as exc:
                 raise UsageError(f"--logo: cannot read {logo} ({exc.strerror})") from None
-        done = set_clinic(engine, f"{getpass.getuser()} (command line)", name=name,
-                          address=address.replace("\\n", "\n") if address else address, phone=phone, email=email,
-                          emergency_number=emergency, smtp=smtp, logo=image)
+        done = set_clinic(
+            engine,
+            f"{getpass.getuser()} (command line)",
+            name=name,
+            address=address.replace("\\n", "\n") if address else address,
+            phone=phone,
+            email=email,
+            emergency_number=emergency,
+            smtp=smtp,
+            logo=image,
+        )
         _logged(engine, "set the clinic's details")
         say(f"{done.name}: " + " · ".join([*done.lines(), f"emergency {done.emergency_number}"]))
 
@@ -236,8 +288,14 @@ def clinic_show(db: DbOpt = None) -> None:
 @log_app.callback()
 def log_list(
     ctx: typer.Context,
-    client: Annotated[str | None, typer.Option("--client", help="Only this client's record (name or id): who "
-                                                                "viewed or printed it.", show_default=False)] = None,
+    client: Annotated[
+        str | None,
+        typer.Option(
+            "--client",
+            help="Only this client's record (name or id): who viewed or printed it.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Print the access log, newest first (or, with --client, who viewed or printed one record).
@@ -262,8 +320,14 @@ def log_list(
         table = Table("#", "when (UTC)", "who", "what", "record", "from", title=title)
         for e in entries(engine, client_id=client_id):
             record = " / ".join(x[:8] for x in (e.client_id, e.assessment_id) if x)
-            table.add_row(str(e.id), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor,
-                          e.action + (f" ({e.detail})" if e.detail else ""), record, e.origin)
+            table.add_row(
+                str(e.id),
+                f"{e.at:%Y-%m-%d %H:%M:%S}",
+                e.actor,
+                e.action + (f" ({e.detail})" if e.detail else ""),
+                record,
+                e.origin,
+            )
         out.print(table)
         if client_id:
             _logged(engine, "printed who viewed a record", client_id[:8])

@@ -80,11 +80,17 @@ def export_cmd(
         if path.suffix.lower() in (".json", ".yaml", ".yml") or path.is_file():
             from assess.cli.explain import load_assessment
 
-            a, inputs = load_assessment(path), [path]
+            a, inputs, parties = load_assessment(path), [path], None
         else:
+            from assess.fhir.parties import parties_of
+            from assess.store.access_log import record
             from assess.store.database import open_store, resolve_url
-            from assess.store.records import get_assessment
+            from assess.store.records import get_assessment, recorder
 
-            stored, _pdf, _sha = get_assessment(open_store(resolve_url(db)), assessment)
-            a, inputs = stored.assessment(), []
-        _write(export_bundle(a), output, inputs=inputs, force=force)
+            engine = open_store(resolve_url(db))
+            stored, _pdf, _sha = get_assessment(engine, assessment)
+            a, inputs, parties = stored.assessment(), [], parties_of(engine, stored.id)
+            record(engine, "exported FHIR", actor=f"{recorder(None)} (command line)",
+                   client_id=stored.client_id,
+                   assessment_id=stored.id)
+        _write(export_bundle(a, parties), output, inputs=inputs, force=force)

@@ -9,6 +9,7 @@ import typer
 
 from assess.cli.common import DbOpt, app, errors, say
 
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",

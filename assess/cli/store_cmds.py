@@ -22,6 +22,15 @@ def _store(db: str | None) -> Engine:
     return open_store(resolve_url(db))
 
 
+def _logged(engine: Engine, action: str, client_id: str, assessment_id: str) -> None:
+    """The access log's entry for a record read on the command line, by the login name."""
+    from assess.store.access_log import record
+    from assess.store.records import recorder
+
+    record(engine, action, actor=f"{recorder(None)} (command line)", client_id=client_id,
+           assessment_id=assessment_id)
+
+
 @app.command()
 def clients(db: DbOpt = None) -> None:
     """List the clients in the store, with their number of visits and the last one.
@@ -116,6 +125,7 @@ def show(assessment: Annotated[str, typer.Argument(help="The assessment's id (or
             for block in a.plan.blocks:
                 say(f"{block.title}: " + ", ".join(e.name for e in block.exercises))
         say(f"JSON sha256 {stored.sha256}; PDF sha256 {pdf_sha}")
+        _logged(store, "viewed an assessment", stored.client_id, stored.id)
 
 
 @app.command()
@@ -134,7 +144,8 @@ def export(assessment: Annotated[str, typer.Argument(help="The assessment's id (
         from assess.files.outputs import Output, check_outputs, write_together
         from assess.store.records import get_assessment
 
-        stored, pdf, pdf_sha = get_assessment(_store(db), assessment)
+        store = _store(db)
+        stored, pdf, pdf_sha = get_assessment(store, assessment)
         data = stored.document.encode("utf-8")
         if hashlib.sha256(data).hexdigest() != stored.sha256 or hashlib.sha256(pdf).hexdigest() != pdf_sha:
             raise AssessError(f"assessment {stored.id}: the stored bytes do not match their sha256")
@@ -143,6 +154,7 @@ def export(assessment: Annotated[str, typer.Argument(help="The assessment's id (
                    Output(str(outdir / f"{stored.id}.pdf"), "PDF", pdf)]
         check_outputs([Output(o.path, o.kind) for o in outputs], inputs=[], force=force)
         write_together(outputs)
+        _logged(store, "exported an assessment", stored.client_id, stored.id)
         say(f"Wrote {outputs[0].path} and {outputs[1].path}")
 
 

@@ -9,6 +9,7 @@ diagnosis for a problem list; a Condition would claim more than the rules know."
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from typing import Any
@@ -26,6 +27,7 @@ from assess.fhir.codes import (
     own,
 )
 from assess.fhir.observations import ROM, observations_of
+from assess.fhir.parties import Parties, organization, patient, practitioner
 from assess.fhir.responses import response_of
 
 GENDER = {"female": "female", "male": "male", "other": "other", "prefer_not_to_say": "unknown"}
@@ -50,17 +52,18 @@ class _Bundle:
         self.seed = f"{BASE}/assessment/{a.identity.input_sha256}/{a.generated_at}"
         self.entries: list[dict[str, Any]] = []
 
-    def add(self, role: str, resource: dict[str, Any]) -> dict[str, str]:
+    def uuid(self, role: str) -> str:
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.seed}/{role}')}"
+
+    def add(self, role: str, resource: dict[str, Any], if_none_exist: str | None = None) -> dict[str, str]:
         """Add a resource; a reference to it. Its id is the same in every export of the
-        same assessment (a UUID made from the assessment and the resource's role)."""
-        url = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.seed}/{role}')}"
-        self.entries.append(
-            {
-                "fullUrl": url,
-                "resource": resource,
-                "request": {"method": "POST", "url": resource["resourceType"]},
-            }
-        )
+        same assessment (a UUID made from the assessment and the resource's role). With
+        `if_none_exist` the server creates it only when no resource matches that search."""
+        url = self.uuid(role)
+        request = {"method": "POST", "url": resource["resourceType"]}
+        if if_none_exist:
+            request["ifNoneExist"] = if_none_exist
+        self.entries.append({"fullUrl": url, "resource": resource, "request": request})
         return {"reference": url}
 
 
@@ -96,21 +99,27 @@ def _activity(e: PlannedExercise) -> dict[str, Any]:
     return {"detail": detail}
 
 
-def export_bundle(a: Assessment) -> dict[str, Any]:
-    """The assessment as a transaction Bundle (checked against fhir.resources' R4B model)."""
+def export_bundle(a: Assessment, parties: Parties | None = None) -> dict[str, Any]:
+    """The assessment as a transaction Bundle (checked against fhir.resources' R4B model); with
+    the store's `parties`, the Patient's identifiers and birth date, the clinician and the clinic."""
     from fhir.resources.R4B.bundle import Bundle
 
+    p = parties or Parties()
     b = _Bundle(a)
-    patient: dict[str, Any] = {"resourceType": "Patient", "name": [{"text": a.client.name}]}
-    if a.client.sex in GENDER:
-        patient["gender"] = GENDER[a.client.sex]
-    subject = b.add("patient", patient)
+    person, match = patient(a.client.name, GENDER.get(a.client.sex or ""), p)
+    subject = b.add("patient", person, match)
+    by = practitioner(p)
+    at = organization(p)
+    clinician_ref = b.add("practitioner", by[0], by[1]) if by else None
+    clinic_ref = b.add("organization", at[0], at[1]) if at else None
+    performers = [r for r in (clinician_ref, clinic_ref) if r]
     doc = a.intake.model_dump(mode="json", exclude_unset=True)
-    response = {**response_of(questionnaire(), doc), "subject": subject}
+    response = {**response_of(questionnaire(), doc), "subject": subject, "author": subject}
     qr = b.add("response", response)
     measured = []
     for n, o in enumerate(observations_of(battery(), doc)):
-        ref = b.add(f"observation/{n}", {**o, "subject": subject})
+        seen_by = {"performer": performers} if performers else {}
+        ref = b.add(f"observation/{n}", {**o, "subject": subject, **seen_by})
         if any(c.get("system") == ROM for c in o["code"]["coding"]):
             measured.append(ref)
     findings = []
@@ -122,7 +131,7 @@ def export_bundle(a: Assessment) -> dict[str, Any]:
         for n, c in enumerate(conclusions):
             sources = [qr] if c.how.startswith("from your answers") or not measured else [qr, *measured]
             findings.append(b.add(f"{system}/{n}", _finding(a, c, system, subject, sources)))
-    clinician = {"display": a.clinician} if a.clinician else None
+    clinician = clinician_ref or ({"display": a.clinician} if a.clinician else None)
     if a.plan.referral and a.plan.referral_detail is not None:
         r = a.plan.referral_detail
         request: dict[str, Any] = {
@@ -142,6 +151,8 @@ def export_bundle(a: Assessment) -> dict[str, Any]:
         }
         if clinician:
             request["requester"] = clinician
+        if clinic_ref:
+            request["performer"] = [clinic_ref]
         b.add("referral", request)
     else:
         signed = a.signed_off
@@ -158,6 +169,8 @@ def export_bundle(a: Assessment) -> dict[str, Any]:
         }
         if clinician:
             plan["author"] = clinician
+        if performers:
+            plan["contributor"] = performers
         notes = [f"Precaution: {p.title}. {p.text}" for p in a.precautions]
         notes += [f"Adjusted by {d.by} on {d.at:%Y-%m-%d}: {d.words()}" for d in a.adjustments]
         if signed is not None:
@@ -173,7 +186,8 @@ def export_bundle(a: Assessment) -> dict[str, Any]:
         }
     ]
     if clinician:
-        agents.append({"type": concept(PARTICIPANT, "author", "Author"), "who": clinician})
+        agents.append({"type": concept(PARTICIPANT, "author", "Author"), "who": clinician,
+                       **({"onBehalfOf": clinic_ref} if clinic_ref and clinician_ref else {})})
     fired = dict.fromkeys(f.rule for f in a.audit.firings)
     entities = [
         {"role": "source", "what": qr},
@@ -207,6 +221,10 @@ def export_bundle(a: Assessment) -> dict[str, Any]:
             "entity": entities,
         },
     )
-    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": b.entries}
+    stamp = (p.recorded_at.astimezone(dt.UTC).isoformat(timespec="seconds") if p.recorded_at
+             else a.generated_at)
+    bundle = {"resourceType": "Bundle",
+              "identifier": {"system": "urn:ietf:rfc:3986", "value": b.uuid("bundle")},
+              "type": "transaction", "timestamp": stamp, "entry": b.entries}
     Bundle.model_validate(bundle)
     return bundle

@@ -28,6 +28,13 @@ class Letterhead:
 
 
 def letterhead_of(clinic: Clinic | None, clinician: Clinician | None) -> Letterhead:
-    logo = f"data:image/png;base64,{base64.b64encode(clinic.logo).decode()}" if clinic and clinic.logo else None
-    return Letterhead(clinic.name if clinic else None, tuple(clinic.lines()) if clinic else (), logo,
-                      tuple(clinician.signature()) if clinician else (), clinician.name if clinician else None)
+    logo = (
+        f"data:image/png;base64,{base64.b64encode(clinic.logo).decode()}" if clinic and clinic.logo else None
+    )
+    return Letterhead(
+        clinic.name if clinic else None,
+        tuple(clinic.lines()) if clinic else (),
+        logo,
+        tuple(clinician.signature()) if clinician else (),
+        clinician.name if clinician else None,
+    )

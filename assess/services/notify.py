@@ -25,9 +25,14 @@ def alert_words(emergency: bool, desk_url: str) -> tuple[str, str]:
     """The subject and body of an alert."""
     if emergency:
         subject = "assess: an emergency answer in a client's intake"
-        body = ("A client answered an emergency red-flag question in their intake. They were told to seek "
-                "emergency care. Please contact them today.")
+        body = (
+            "A client answered an emergency red-flag question in their intake. They were told to seek "
+            "emergency care. Please contact them today."
+        )
     else:
         subject = "assess: an intake calls for a referral"
         body = "A client's intake calls for a referral. Please look at it on the desk."
-    return subject, f"{body}\n\nOpen the desk: {desk_url}\n\nThis message holds no client details by design.\n"
+    return (
+        subject,
+        f"{body}\n\nOpen the desk: {desk_url}\n\nThis message holds no client details by design.\n",
+    )

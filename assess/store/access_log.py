@@ -33,34 +33,89 @@ class Entry:
     sha256: str
 
     def digest(self) -> str:
-        fields = [self.id, self.at.astimezone(dt.UTC).isoformat(), self.actor_id, self.actor, self.action,
-                  self.client_id, self.assessment_id, self.detail, self.origin, self.prev_sha256]
+        fields = [
+            self.id,
+            self.at.astimezone(dt.UTC).isoformat(),
+            self.actor_id,
+            self.actor,
+            self.action,
+            self.client_id,
+            self.assessment_id,
+            self.detail,
+            self.origin,
+            self.prev_sha256,
+        ]
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
-def record(engine: Engine, action: str, *, actor: str, actor_id: str | None = None, client_id: str | None = None,
-           assessment_id: str | None = None, detail: str = "", origin: str = "command line") -> None:
+def record(
+    engine: Engine,
+    action: str,
+    *,
+    actor: str,
+    actor_id: str | None = None,
+    client_id: str | None = None,
+    assessment_id: str | None = None,
+    detail: str = "",
+    origin: str = "command line",
+) -> None:
     """Add one entry, in its own transaction, chained to the entry before it."""
     with engine.begin() as conn:
         # The head row's update comes first: it takes the write lock, so concurrent writers
         # queue here and each reads the true last row.
-        writes = conn.execute(update(access_log_head).where(access_log_head.c.id == 1)
-                              .values(writes=access_log_head.c.writes + 1)
-                              .returning(access_log_head.c.writes)).scalar_one()
+        writes = conn.execute(
+            update(access_log_head)
+            .where(access_log_head.c.id == 1)
+            .values(writes=access_log_head.c.writes + 1)
+            .returning(access_log_head.c.writes)
+        ).scalar_one()
         last = conn.execute(select(access_log.c.sha256).order_by(access_log.c.id.desc()).limit(1)).scalar()
         # Microseconds kept: both back ends store them, and the digest reads them back the same.
-        entry = Entry(int(writes), utc_now(), actor_id, actor[:120], action, client_id, assessment_id, detail,
-                      origin[:80], last or GENESIS, "")
-        conn.execute(insert(access_log).values(
-            id=entry.id, at=entry.at, actor_id=actor_id, actor=entry.actor, action=action, client_id=client_id,
-            assessment_id=assessment_id, detail=detail, origin=entry.origin, prev_sha256=entry.prev_sha256,
-            sha256=entry.digest()))
+        entry = Entry(
+            int(writes),
+            utc_now(),
+            actor_id,
+            actor[:120],
+            action,
+            client_id,
+            assessment_id,
+            detail,
+            origin[:80],
+            last or GENESIS,
+            "",
+        )
+        conn.execute(
+            insert(access_log).values(
+                id=entry.id,
+                at=entry.at,
+                actor_id=actor_id,
+                actor=entry.actor,
+                action=action,
+                client_id=client_id,
+                assessment_id=assessment_id,
+                detail=detail,
+                origin=entry.origin,
+                prev_sha256=entry.prev_sha256,
+                sha256=entry.digest(),
+            )
+        )
 
 
 def _entry(row: object) -> Entry:
     r = row._mapping  # type: ignore[attr-defined]
-    return Entry(r["id"], aware(r["at"]), r["actor_id"], r["actor"], r["action"], r["client_id"],
-                 r["assessment_id"], r["detail"], r["origin"], r["prev_sha256"], r["sha256"])
+    return Entry(
+        r["id"],
+        aware(r["at"]),
+        r["actor_id"],
+        r["actor"],
+        r["action"],
+        r["client_id"],
+        r["assessment_id"],
+        r["detail"],
+        r["origin"],
+        r["prev_sha256"],
+        r["sha256"],
+    )
 
 
 def entries(engine: Engine, *, client_id: str | None = None, limit: int | None = None) -> list[Entry]:
@@ -86,9 +141,16 @@ def verify(engine: Engine) -> tuple[int, str | None]:
             if expected_id is not None and e.id != expected_id:
                 return n, f"entry {expected_id} is missing (the next is {e.id})"
             if e.prev_sha256 != prev:
-                return n, f"entry {e.id} does not follow the entry before it (an entry was removed or changed)"
+                return (
+                    n,
+                    f"entry {e.id} does not follow the entry before it (an entry was removed or changed)",
+                )
             if e.digest() != e.sha256:
-                return n, f"entry {e.id} was changed after it was written ({e.action} by {e.actor} at {e.at:%Y-%m-%d %H:%M})"
+                return (
+                    n,
+                    f"entry {e.id} was changed after it was written "
+                    f"({e.action} by {e.actor} at {e.at:%Y-%m-%d %H:%M})",
+                )
             prev, expected_id = e.sha256, e.id + 1
     if n and expected_id is not None and expected_id - 1 != head:
         return n, f"the last {head - (expected_id - 1)} entries are missing"
@@ -99,4 +161,6 @@ def verify(engine: Engine) -> tuple[int, str | None]:
 
 def last_id(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(select(access_log_head.c.writes).where(and_(access_log_head.c.id == 1))).scalar_one())
+        return int(
+            conn.execute(select(access_log_head.c.writes).where(and_(access_log_head.c.id == 1))).scalar_one()
+        )

@@ -12,12 +12,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from functools import cache
-
 from typing import Literal
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from assess.domain.errors import UsageError
+from assess.store.people import visible_clients
 from assess.store.records import (
     StoredAssessment,
     aware,
@@ -27,7 +27,6 @@ from assess.store.records import (
     stored_query,
     utc_now,
 )
-from assess.store.people import visible_clients
 from assess.store.tables import assessments, clients, clinicians, sessions, sign_in_attempts, visits
 
 _N, _R, _P = 2**14, 8, 1
@@ -133,7 +132,8 @@ def account(engine: Engine, username: str) -> Clinician:
 
 def account_by_id(engine: Engine, account_id: str) -> Clinician | None:
     with engine.connect() as conn:
-        row = conn.execute(select(*_ACCOUNT, clinicians.c.disabled_at).where(clinicians.c.id == account_id)).first()
+        row = conn.execute(select(*_ACCOUNT, clinicians.c.disabled_at)
+                           .where(clinicians.c.id == account_id)).first()
     return _account(row) if row else None
 
 
@@ -161,7 +161,8 @@ def set_role(engine: Engine, username: str, role: str) -> Clinician:
     if role not in ROLES:
         raise UsageError(f"{role!r} is not a role; use one of: {', '.join(ROLES)}")
     if role != "administrator":
-        admins = [a for a in accounts(engine) if a.administrator and not a.disabled and a.username != username]
+        admins = [a for a in accounts(engine)
+                  if a.administrator and not a.disabled and a.username != username]
         if not admins and account(engine, username).administrator:
             raise UsageError("this is the last administrator; make another account administrator first")
     return _change(engine, username, True, role=role)
@@ -169,7 +170,8 @@ def set_role(engine: Engine, username: str, role: str) -> Clinician:
 
 def set_details(engine: Engine, username: str, **details: str | None) -> Clinician:
     """What letters print of the account: name, profession, registration number, e-mail."""
-    values = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in details.items() if v is not None}
+    values = {k: (v.strip() or None) if isinstance(v, str) else v
+              for k, v in details.items() if v is not None}
     if "name" in values and not values["name"]:
         raise UsageError("--name: a clinician needs a name")
     return _change(engine, username, False, **values) if values else account(engine, username)
@@ -223,7 +225,8 @@ def sign_out(engine: Engine, token: str) -> None:
         conn.execute(delete(sessions).where(sessions.c.token_sha256 == _token_hash(token)))
 
 
-def own_assessments(engine: Engine, clinician: Clinician, client_id: str | None = None) -> list[StoredAssessment]:
+def own_assessments(engine: Engine, clinician: Clinician,
+                    client_id: str | None = None) -> list[StoredAssessment]:
     """The current assessments of the clients this account may see (by its id: owned, shared
     with it, or every client for an administrator), newest visit first."""
     q = stored_query().where(and_(visible_clients(clinician.id, clinician.administrator), current_only()))

@@ -26,21 +26,49 @@ class Alert:
     emailed: str | None
 
 
-def raise_alert(conn: Connection, clinician_id: str, *, client_id: str | None, assessment_id: str | None,
-                emergency: bool, summary: str, answers: str | None = None) -> str:
+def raise_alert(
+    conn: Connection,
+    clinician_id: str,
+    *,
+    client_id: str | None,
+    assessment_id: str | None,
+    emergency: bool,
+    summary: str,
+    answers: str | None = None,
+) -> str:
     aid = new_id()
-    conn.execute(insert(alerts).values(id=aid, clinician_id=clinician_id, client_id=client_id,
-                                       assessment_id=assessment_id, emergency=int(emergency), summary=summary,
-                                       answers=answers, created_at=utc_now()))
+    conn.execute(
+        insert(alerts).values(
+            id=aid,
+            clinician_id=clinician_id,
+            client_id=client_id,
+            assessment_id=assessment_id,
+            emergency=int(emergency),
+            summary=summary,
+            answers=answers,
+            created_at=utc_now(),
+        )
+    )
     return aid
 
 
 def open_alerts(engine: Engine, clinician_id: str, administrator: bool = False) -> list[Alert]:
     """The alerts not yet marked seen, emergencies first, newest first within each."""
-    q = (select(alerts.c.id, alerts.c.client_id, clients.c.name, alerts.c.assessment_id, alerts.c.emergency,
-                alerts.c.summary, alerts.c.answers, alerts.c.created_at, alerts.c.emailed)
-         .select_from(alerts.outerjoin(clients, clients.c.id == alerts.c.client_id))
-         .where(alerts.c.seen_at.is_(None)))
+    q = (
+        select(
+            alerts.c.id,
+            alerts.c.client_id,
+            clients.c.name,
+            alerts.c.assessment_id,
+            alerts.c.emergency,
+            alerts.c.summary,
+            alerts.c.answers,
+            alerts.c.created_at,
+            alerts.c.emailed,
+        )
+        .select_from(alerts.outerjoin(clients, clients.c.id == alerts.c.client_id))
+        .where(alerts.c.seen_at.is_(None))
+    )
     if not administrator:
         q = q.where(alerts.c.clinician_id == clinician_id)
     with engine.connect() as conn:
@@ -53,7 +81,9 @@ def mark_seen(engine: Engine, alert_id: str, clinician_id: str, administrator: b
     if not administrator:
         cond = and_(cond, alerts.c.clinician_id == clinician_id)
     with engine.begin() as conn:
-        done = conn.execute(update(alerts).where(and_(cond, alerts.c.seen_at.is_(None))).values(seen_at=utc_now()))
+        done = conn.execute(
+            update(alerts).where(and_(cond, alerts.c.seen_at.is_(None))).values(seen_at=utc_now())
+        )
     return bool(done.rowcount)
 
 

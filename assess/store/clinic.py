@@ -56,8 +56,15 @@ def clinic(engine: Engine) -> Clinic | None:
         row = conn.execute(select(clinic_settings).order_by(clinic_settings.c.id.desc()).limit(1)).first()
     if row is None:
         return None
-    return Clinic(row.name, row.emergency_number, row.address, row.phone, row.email, row.smtp,
-                  bytes(row.logo) if row.logo is not None else None)
+    return Clinic(
+        row.name,
+        row.emergency_number,
+        row.address,
+        row.phone,
+        row.email,
+        row.smtp,
+        bytes(row.logo) if row.logo is not None else None,
+    )
 
 
 def set_clinic(engine: Engine, by: str, **changes: str | bytes | None) -> Clinic:
@@ -69,13 +76,25 @@ def set_clinic(engine: Engine, by: str, **changes: str | bytes | None) -> Clinic
         raise UsageError(f"not a clinic setting: {', '.join(sorted(unknown))}")
     current = clinic(engine) or Clinic("", "")
     given = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items() if v is not None}
-    cleared = {k: (None if v == "" and k not in ("name", "emergency_number") else v) for k, v in given.items()}
+    cleared = {
+        k: (None if v == "" and k not in ("name", "emergency_number") else v) for k, v in given.items()
+    }
     new = replace(current, **cleared)  # type: ignore[arg-type]
     problems = new.problems()
     if problems:
         raise UsageError("; ".join(f"{k}: {v}" for k, v in problems.items()))
     with engine.begin() as conn:
-        conn.execute(insert(clinic_settings).values(
-            name=new.name, address=new.address, phone=new.phone, email=new.email,
-            emergency_number=new.emergency_number, smtp=new.smtp, logo=new.logo, set_by=by, set_at=utc_now()))
+        conn.execute(
+            insert(clinic_settings).values(
+                name=new.name,
+                address=new.address,
+                phone=new.phone,
+                email=new.email,
+                emergency_number=new.emergency_number,
+                smtp=new.smtp,
+                logo=new.logo,
+                set_by=by,
+                set_at=utc_now(),
+            )
+        )
     return new

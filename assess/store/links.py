@@ -54,7 +54,8 @@ def make_link(engine: Engine, clinician: Clinician, client_id: str) -> str:
             raise UsageError("no such client")
         conn.execute(insert(intake_links).values(token_sha256=_hash(token), clinician_id=clinician.id,
                                                  client_id=client_id, label=record.name[:120],
-                                                 created_at=now, expires_at=now + dt.timedelta(days=LINK_DAYS)))
+                                                 created_at=now,
+                                                 expires_at=now + dt.timedelta(days=LINK_DAYS)))
     return token
 
 
@@ -75,7 +76,8 @@ def revoke_link(engine: Engine, client_id: str, key: str) -> bool:
     now = utc_now()
     with engine.begin() as conn:
         done = conn.execute(update(intake_links).where(and_(
-            intake_links.c.client_id == client_id, intake_links.c.token_sha256.startswith(key, autoescape=True),
+            intake_links.c.client_id == client_id,
+            intake_links.c.token_sha256.startswith(key, autoescape=True),
             intake_links.c.used_at.is_(None), intake_links.c.expires_at > now))
             .values(expires_at=now))
     return bool(done.rowcount)

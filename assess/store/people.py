@@ -91,7 +91,9 @@ class NewClient:
         if self.email.strip() and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email.strip()):
             out["email"] = "Enter an e-mail address such as name@example.org."
         if self.need_contact and not self.phone.strip() and not self.email.strip():
-            out["phone"] = "Enter a telephone number or an e-mail address, so the clinic can reach the client."
+            out["phone"] = (
+                "Enter a telephone number or an e-mail address, so the clinic can reach the client."
+            )
         if self.identifier_kind and self.identifier_kind not in IDENTIFIER_SYSTEMS:
             out["identifier_value"] = "Choose the kind of identifier from the list."
         elif self.identifier_kind == "nhs" and not nhs_number_ok(self.identifier_value):
@@ -119,24 +121,48 @@ def add_client(conn: Connection, new: NewClient, *, by: str, owner_id: str | Non
     name = " ".join(new.name.split())
     conn.execute(insert(clients).values(id=cid, name=name, **stamp))
     kind = IDENTIFIER_SYSTEMS.get(new.identifier_kind)
-    record = ClientRecord(cid, name, new.born(), new.phone.strip() or None, new.email.strip() or None,
-                          kind[1] if kind else None,
-                          re.sub(r"\s", "", new.identifier_value) if kind else None)
-    conn.execute(insert(client_details).values(
-        id=new_id(), client_id=cid, date_of_birth=record.date_of_birth, phone=record.phone,
-        email=record.email, identifier_system=record.identifier_system,
-        identifier_value=record.identifier_value, **stamp))
+    record = ClientRecord(
+        cid,
+        name,
+        new.born(),
+        new.phone.strip() or None,
+        new.email.strip() or None,
+        kind[1] if kind else None,
+        re.sub(r"\s", "", new.identifier_value) if kind else None,
+    )
+    conn.execute(
+        insert(client_details).values(
+            id=new_id(),
+            client_id=cid,
+            date_of_birth=record.date_of_birth,
+            phone=record.phone,
+            email=record.email,
+            identifier_system=record.identifier_system,
+            identifier_value=record.identifier_value,
+            **stamp,
+        )
+    )
     if owner_id:
         grant(conn, cid, owner_id, owner=True, by=None)
     return record
 
 
 def grant(conn: Connection, client_id: str, clinician_id: str, *, owner: bool, by: str | None) -> None:
-    found = conn.execute(select(client_access.c.client_id).where(and_(
-        client_access.c.client_id == client_id, client_access.c.clinician_id == clinician_id))).first()
+    found = conn.execute(
+        select(client_access.c.client_id).where(
+            and_(client_access.c.client_id == client_id, client_access.c.clinician_id == clinician_id)
+        )
+    ).first()
     if found is None:
-        conn.execute(insert(client_access).values(client_id=client_id, clinician_id=clinician_id,
-                                                  owner=int(owner), granted_by=by, granted_at=utc_now()))
+        conn.execute(
+            insert(client_access).values(
+                client_id=client_id,
+                clinician_id=clinician_id,
+                owner=int(owner),
+                granted_by=by,
+                granted_at=utc_now(),
+            )
+        )
 
 
 def _current_details() -> ColumnElement[bool]:
@@ -145,11 +171,24 @@ def _current_details() -> ColumnElement[bool]:
 
 
 def _records(conn: Connection, where: ColumnElement[bool]) -> list[ClientRecord]:
-    q = (select(clients.c.id, clients.c.name, client_details.c.date_of_birth, client_details.c.phone,
-                client_details.c.email, client_details.c.identifier_system, client_details.c.identifier_value)
-         .select_from(clients.outerjoin(client_details, and_(client_details.c.client_id == clients.c.id,
-                                                             _current_details())))
-         .where(where).order_by(clients.c.name, clients.c.id))
+    q = (
+        select(
+            clients.c.id,
+            clients.c.name,
+            client_details.c.date_of_birth,
+            client_details.c.phone,
+            client_details.c.email,
+            client_details.c.identifier_system,
+            client_details.c.identifier_value,
+        )
+        .select_from(
+            clients.outerjoin(
+                client_details, and_(client_details.c.client_id == clients.c.id, _current_details())
+            )
+        )
+        .where(where)
+        .order_by(clients.c.name, clients.c.id)
+    )
     return [ClientRecord(*row) for row in conn.execute(q)]
 
 
@@ -165,9 +204,14 @@ def named(conn: Connection, name: str) -> list[ClientRecord]:
 def may_see(conn: Connection, clinician_id: str, administrator: bool, client_id: str) -> bool:
     if administrator:
         return True
-    return conn.execute(select(client_access.c.client_id).where(and_(
-        client_access.c.client_id == client_id, client_access.c.clinician_id == clinician_id))).first() \
+    return (
+        conn.execute(
+            select(client_access.c.client_id).where(
+                and_(client_access.c.client_id == client_id, client_access.c.clinician_id == clinician_id)
+            )
+        ).first()
         is not None
+    )
 
 
 def visible_clients(clinician_id: str, administrator: bool) -> ColumnElement[bool]:
@@ -175,20 +219,27 @@ def visible_clients(clinician_id: str, administrator: bool) -> ColumnElement[boo
     those it owns or that were shared with it."""
     if administrator:
         return clients.c.id.is_not(None)
-    return clients.c.id.in_(select(client_access.c.client_id)
-                            .where(client_access.c.clinician_id == clinician_id))
+    return clients.c.id.in_(
+        select(client_access.c.client_id).where(client_access.c.clinician_id == clinician_id)
+    )
 
 
-def clients_for(engine: Engine, clinician_id: str, administrator: bool, search: str = "") -> list[ClientRecord]:
+def clients_for(
+    engine: Engine, clinician_id: str, administrator: bool, search: str = ""
+) -> list[ClientRecord]:
     where = visible_clients(clinician_id, administrator)
     if search.strip():
         like = f"%{search.strip()}%"
-        where = and_(where, or_(clients.c.name.ilike(like, escape="\\"), clients.c.id.startswith(search.strip())))
+        where = and_(
+            where, or_(clients.c.name.ilike(like, escape="\\"), clients.c.id.startswith(search.strip()))
+        )
     with engine.connect() as conn:
         return _records(conn, where)
 
 
-def client_for_intake(conn: Connection, name: str, born: dt.date | None) -> tuple[str | None, list[ClientRecord]]:
+def client_for_intake(
+    conn: Connection, name: str, born: dt.date | None
+) -> tuple[str | None, list[ClientRecord]]:
     """The client an intake with no `--client` belongs to: None (make a new one) when no one of
     this name could be them; otherwise a refusal, with the candidates to choose from. Nothing is
     matched by name: the same name and date of birth could still be two people."""
@@ -204,16 +255,21 @@ def client_for_intake(conn: Connection, name: str, born: dt.date | None) -> tupl
 def owner_of(engine: Engine, client_id: str) -> str | None:
     """The account that owns the client (the first given it), or None."""
     with engine.connect() as conn:
-        found = conn.execute(select(client_access.c.clinician_id).where(and_(
-            client_access.c.client_id == client_id, client_access.c.owner == 1))
-            .order_by(client_access.c.granted_at).limit(1)).scalar()
+        found = conn.execute(
+            select(client_access.c.clinician_id)
+            .where(and_(client_access.c.client_id == client_id, client_access.c.owner == 1))
+            .order_by(client_access.c.granted_at)
+            .limit(1)
+        ).scalar()
     return str(found) if found else None
 
 
 def shared_with(engine: Engine, client_id: str) -> list[tuple[str, bool]]:
     """(account id, owner) of every account given the client."""
     with engine.connect() as conn:
-        rows = conn.execute(select(client_access.c.clinician_id, client_access.c.owner)
-                            .where(client_access.c.client_id == client_id)
-                            .order_by(client_access.c.granted_at)).all()
+        rows = conn.execute(
+            select(client_access.c.clinician_id, client_access.c.owner)
+            .where(client_access.c.client_id == client_id)
+            .order_by(client_access.c.granted_at)
+        ).all()
     return [(str(r[0]), bool(r[1])) for r in rows]

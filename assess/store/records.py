@@ -116,7 +116,8 @@ def save_in(conn: Connection, a: Assessment, *, json_bytes: bytes, pdf: bytes | 
     return Saved(cid, name, visit_id, assessment_id, new)
 
 
-def add_pdf(engine: Engine, assessment_id: str, pdf: bytes, recorded_by: str, copy: str = "clinician") -> None:
+def add_pdf(engine: Engine, assessment_id: str, pdf: bytes, recorded_by: str,
+            copy: str = "clinician") -> None:
     """Keep the PDF of a stored assessment that was saved before it was rendered (`copy`:
     "clinician", the full copy, or "client", the one handed over)."""
     with engine.begin() as conn:

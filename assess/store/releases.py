@@ -34,9 +34,17 @@ class Release:
 
 def release_of(engine: Engine, assessment_id: str) -> Release | None:
     with engine.connect() as conn:
-        row = conn.execute(select(releases.c.assessment_id, releases.c.released_by, releases.c.clinician_id,
-                                  releases.c.released_at).where(releases.c.assessment_id == assessment_id)
-                           .order_by(releases.c.released_at.desc()).limit(1)).first()
+        row = conn.execute(
+            select(
+                releases.c.assessment_id,
+                releases.c.released_by,
+                releases.c.clinician_id,
+                releases.c.released_at,
+            )
+            .where(releases.c.assessment_id == assessment_id)
+            .order_by(releases.c.released_at.desc())
+            .limit(1)
+        ).first()
     return Release(row[0], row[1], row[2], aware(row[3])) if row else None
 
 
@@ -44,8 +52,9 @@ def released_ids(engine: Engine, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     with engine.connect() as conn:
-        return set(conn.execute(select(releases.c.assessment_id).where(releases.c.assessment_id.in_(ids)))
-                   .scalars())
+        return set(
+            conn.execute(select(releases.c.assessment_id).where(releases.c.assessment_id.in_(ids))).scalars()
+        )
 
 
 def release(engine: Engine, clinician: Clinician, stored: StoredAssessment) -> Release:
@@ -53,15 +62,24 @@ def release(engine: Engine, clinician: Clinician, stored: StoredAssessment) -> R
     version replaced it, or when the plan needs a sign-off that it has not had."""
     a = stored.assessment()
     if a.plan.clinician_review.required and a.signed_off is None and not a.plan.referral:
-        raise UsageError("This plan needs a clinician's sign-off before it goes to the client: sign it "
-                         "off first (or change it so that it does not need one).")
+        raise UsageError(
+            "This plan needs a clinician's sign-off before it goes to the client: sign it "
+            "off first (or change it so that it does not need one)."
+        )
     now = utc_now()
     with engine.begin() as conn:
         newer = assessments.alias("newer")
         if conn.execute(select(newer.c.id).where(newer.c.supersedes == stored.id)).first():
             raise UsageError("A newer version of this assessment exists: send that one.")
-        conn.execute(insert(releases).values(id=new_id(), assessment_id=stored.id, clinician_id=clinician.id,
-                                             released_by=clinician.name, released_at=now))
+        conn.execute(
+            insert(releases).values(
+                id=new_id(),
+                assessment_id=stored.id,
+                clinician_id=clinician.id,
+                released_by=clinician.name,
+                released_at=now,
+            )
+        )
     return Release(stored.id, clinician.name, clinician.id, now)
 
 
@@ -69,9 +87,15 @@ def make_plan_link(engine: Engine, clinician: Clinician, client_id: str) -> str:
     token = secrets.token_urlsafe(32)
     now = utc_now()
     with engine.begin() as conn:
-        conn.execute(insert(plan_links).values(token_sha256=_hash(token), client_id=client_id,
-                                               created_by=clinician.id, created_at=now,
-                                               expires_at=now + dt.timedelta(days=PLAN_LINK_DAYS)))
+        conn.execute(
+            insert(plan_links).values(
+                token_sha256=_hash(token),
+                client_id=client_id,
+                created_by=clinician.id,
+                created_at=now,
+                expires_at=now + dt.timedelta(days=PLAN_LINK_DAYS),
+            )
+        )
     return token
 
 
@@ -89,9 +113,16 @@ class PlanLink:
 
 def plan_links_of(engine: Engine, client_id: str) -> list[PlanLink]:
     with engine.connect() as conn:
-        rows = conn.execute(select(plan_links.c.token_sha256, plan_links.c.created_at, plan_links.c.expires_at,
-                                   plan_links.c.revoked_at).where(plan_links.c.client_id == client_id)
-                            .order_by(plan_links.c.created_at.desc())).all()
+        rows = conn.execute(
+            select(
+                plan_links.c.token_sha256,
+                plan_links.c.created_at,
+                plan_links.c.expires_at,
+                plan_links.c.revoked_at,
+            )
+            .where(plan_links.c.client_id == client_id)
+            .order_by(plan_links.c.created_at.desc())
+        ).all()
     return [PlanLink(r[0][:12], aware(r[1]), aware(r[2]), aware(r[3]) if r[3] else None) for r in rows]
 
 
@@ -99,17 +130,28 @@ def revoke_plan_link(engine: Engine, client_id: str, key: str) -> bool:
     if len(key) != 12:
         return False
     with engine.begin() as conn:
-        done = conn.execute(update(plan_links).where(and_(
-            plan_links.c.client_id == client_id, plan_links.c.token_sha256.startswith(key, autoescape=True),
-            plan_links.c.revoked_at.is_(None))).values(revoked_at=utc_now()))
+        done = conn.execute(
+            update(plan_links)
+            .where(
+                and_(
+                    plan_links.c.client_id == client_id,
+                    plan_links.c.token_sha256.startswith(key, autoescape=True),
+                    plan_links.c.revoked_at.is_(None),
+                )
+            )
+            .values(revoked_at=utc_now())
+        )
     return bool(done.rowcount)
 
 
 def client_of_plan_link(engine: Engine, token: str) -> str | None:
     """The client a live plan link opens, or None (unknown, expired or revoked alike)."""
     with engine.connect() as conn:
-        row = conn.execute(select(plan_links.c.client_id, plan_links.c.expires_at, plan_links.c.revoked_at)
-                           .where(plan_links.c.token_sha256 == _hash(token))).first()
+        row = conn.execute(
+            select(plan_links.c.client_id, plan_links.c.expires_at, plan_links.c.revoked_at).where(
+                plan_links.c.token_sha256 == _hash(token)
+            )
+        ).first()
     if row is None or row.revoked_at is not None or aware(row.expires_at) <= utc_now():
         return None
     return str(row.client_id)
@@ -130,7 +172,11 @@ def client_view(engine: Engine, client_id: str) -> ClientView:
     answers may change it."""
     with engine.connect() as conn:
         name = conn.execute(select(clients.c.name).where(clients.c.id == client_id)).scalar_one()
-        row = conn.execute(stored_query().where(and_(visits.c.client_id == client_id, current_only()))
-                           .order_by(visits.c.visit_date.desc(), assessments.c.recorded_at.desc()).limit(1)).first()
+        row = conn.execute(
+            stored_query()
+            .where(and_(visits.c.client_id == client_id, current_only()))
+            .order_by(visits.c.visit_date.desc(), assessments.c.recorded_at.desc())
+            .limit(1)
+        ).first()
     newest = StoredAssessment(*row) if row else None
     return ClientView(name, newest, release_of(engine, newest.id) if newest else None)

@@ -32,19 +32,35 @@ async def log_page(request: Request) -> Response:
     shown = await run_in_threadpool(entries, store, limit=500)
     checked, broken = await run_in_threadpool(verify, store)
     await log(request, "read the access log", clinician)
-    return page(request, "log.html", clinician=clinician, csrf=csrf, entries=shown, checked=checked, broken=broken)
+    return page(
+        request, "log.html", clinician=clinician, csrf=csrf, entries=shown, checked=checked, broken=broken
+    )
 
 
-async def clinic_page(request: Request, *, typed: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                      saved: bool = False) -> Response:
+async def clinic_page(
+    request: Request,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+) -> Response:
     from assess.store.clinic import clinic
 
     clinician, csrf = await _administrator(request)
     current = await run_in_threadpool(clinic, request.app.state.store)
     if typed is None:
         typed = {k: (getattr(current, k) or "") if current else "" for k in CLINIC_FIELDS}
-    return page(request, "clinic.html", 422 if errors else 200, clinician=clinician, csrf=csrf, typed=typed,
-                errors=errors or {}, saved=saved, has_logo=bool(current and current.logo))
+    return page(
+        request,
+        "clinic.html",
+        422 if errors else 200,
+        clinician=clinician,
+        csrf=csrf,
+        typed=typed,
+        errors=errors or {},
+        saved=saved,
+        has_logo=bool(current and current.logo),
+    )
 
 
 async def set_clinic_page(request: Request) -> Response:
@@ -55,13 +71,20 @@ async def set_clinic_page(request: Request) -> Response:
     typed = {k: str(form.get(k, "")).strip()[:400] for k in CLINIC_FIELDS}
     upload = form.get("logo")
     logo = await upload.read(200_001) if upload is not None and hasattr(upload, "read") else b""
-    errors = Clinic(**{k: typed[k] or None for k in CLINIC_FIELDS if k not in ("name", "emergency_number")},
-                    name=typed["name"], emergency_number=typed["emergency_number"], logo=logo or None).problems()
+    errors = Clinic(
+        **{k: typed[k] or None for k in CLINIC_FIELDS if k not in ("name", "emergency_number")},
+        name=typed["name"],
+        emergency_number=typed["emergency_number"],
+        logo=logo or None,
+    ).problems()
     if errors:
         return await clinic_page(request, typed=typed, errors=errors)
     try:
-        await run_in_threadpool(lambda: set_clinic(request.app.state.store, clinician.name,
-                                                   **typed, **({"logo": logo} if logo else {})))
+        await run_in_threadpool(
+            lambda: set_clinic(
+                request.app.state.store, clinician.name, **typed, **({"logo": logo} if logo else {})
+            )
+        )
     except UsageError as exc:
         return await clinic_page(request, typed=typed, errors={"name": str(exc)})
     await log(request, "set the clinic's details", clinician)

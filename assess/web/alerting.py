@@ -20,8 +20,16 @@ async def emergency_number(request: Request) -> str:
     return found.emergency_number if found else FALLBACK_NUMBER
 
 
-async def alert_by_email(request: Request, link: Link, *, client_id: str | None, assessment_id: str | None,
-                         emergency: bool, summary: str, alert_id: str | None = None) -> None:
+async def alert_by_email(
+    request: Request,
+    link: Link,
+    *,
+    client_id: str | None,
+    assessment_id: str | None,
+    emergency: bool,
+    summary: str,
+    alert_id: str | None = None,
+) -> None:
     """Raise the alert (unless `alert_id` says it was raised with the save) and e-mail it."""
     from assess.services.notify import alert_words, send
     from assess.store.alerts import note_emailed, raise_alert
@@ -31,8 +39,14 @@ async def alert_by_email(request: Request, link: Link, *, client_id: str | None,
 
     def raise_it() -> str:
         with store.begin() as conn:
-            return raise_alert(conn, link.clinician.id, client_id=client_id, assessment_id=assessment_id,
-                               emergency=emergency, summary=summary)
+            return raise_alert(
+                conn,
+                link.clinician.id,
+                client_id=client_id,
+                assessment_id=assessment_id,
+                emergency=emergency,
+                summary=summary,
+            )
 
     if alert_id is None:
         alert_id = await run_in_threadpool(raise_it)

@@ -124,7 +124,8 @@ async def desk(request: Request) -> Response:
 
     clinician, csrf = await _clinician(request)
     rows = await run_in_threadpool(desk_rows, request.app.state.store, clinician)
-    alerts = await run_in_threadpool(open_alerts, request.app.state.store, clinician.id, clinician.administrator)
+    alerts = await run_in_threadpool(open_alerts, request.app.state.store, clinician.id,
+                                     clinician.administrator)
     return page(request, "desk.html", clinician=clinician, csrf=csrf, rows=rows, alerts=alerts)
 
 

@@ -55,26 +55,54 @@ def _flagged(fields: dict[str, Field]) -> list[str]:
     return [key for key in emergency_items() if key in fields and fields[key].value in (True, "not_sure")]
 
 
-async def _form(request: Request, link: Link, fields: dict[str, Field], summary: list[tuple[str, str]],
-                status: int = 200, *, confirm_error: str = "", confirmed: bool = False) -> Response:
+async def _form(
+    request: Request,
+    link: Link,
+    fields: dict[str, Field],
+    summary: list[tuple[str, str]],
+    status: int = 200,
+    *,
+    confirm_error: str = "",
+    confirmed: bool = False,
+) -> Response:
     csrf = new_csrf()
     q = questionnaire()
     fixed = _fixed(link)
-    sections = [(group, [fields[i.linkId] for i in items if i.linkId not in fixed]) for group, items in q.sections()]
+    sections = [
+        (group, [fields[i.linkId] for i in items if i.linkId not in fixed]) for group, items in q.sections()
+    ]
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "intake.html", {"link": link, "sections": sections, "summary": summary, "csrf": csrf,
-                                 "title": q.title, "today": today_items(), "emergency": emergency_items(),
-                                 "flagged": _flagged(fields), "number": await emergency_number(request),
-                                 "confirm_error": confirm_error, "confirmed": confirmed, "fixed": fixed},
-        status_code=status)
+        request,
+        "intake.html",
+        {
+            "link": link,
+            "sections": sections,
+            "summary": summary,
+            "csrf": csrf,
+            "title": q.title,
+            "today": today_items(),
+            "emergency": emergency_items(),
+            "flagged": _flagged(fields),
+            "number": await emergency_number(request),
+            "confirm_error": confirm_error,
+            "confirmed": confirmed,
+            "fixed": fixed,
+        },
+        status_code=status,
+    )
     set_cookie(request, response, PRE_SESSION_COOKIE, csrf, max_age=4 * 3600)
     return response
 
 
 async def intake_page(request: Request) -> Response:
     _, link = await _link(request)
-    await log(request, "client opened an intake link", None, actor="client (intake link)",
-              client_id=link.client.id if link.client else None)
+    await log(
+        request,
+        "client opened an intake link",
+        None,
+        actor="client (intake link)",
+        client_id=link.client.id if link.client else None,
+    )
     return await _form(request, link, blank_fields(), [])
 
 
@@ -89,17 +117,22 @@ async def submit(request: Request) -> Response:
     if action == "check":  # the red-flag part sent on its own (without the page's script)
         return await _form(request, link, fields, [], confirmed=confirmed)
     doc["answers"].update(_fixed(link))
-    confirm_error = "" if confirmed or link.client is None else \
-        "Please confirm that this questionnaire is for you, or close the page if it is not."
+    confirm_error = (
+        ""
+        if confirmed or link.client is None
+        else "Please confirm that this questionnaire is for you, or close the page if it is not."
+    )
     try:
         a = await request.app.state.assessor.run(assess_intake, doc, source="the intake form")
     except InvalidInput as exc:
         summary = ([(CONFIRM, confirm_error)] if confirm_error else []) + place(exc.problems, fields)
-        return await _form(request, link, fields, summary, status=422, confirm_error=confirm_error,
-                           confirmed=confirmed)
+        return await _form(
+            request, link, fields, summary, status=422, confirm_error=confirm_error, confirmed=confirmed
+        )
     if confirm_error:
-        return await _form(request, link, fields, [(CONFIRM, confirm_error)], status=422,
-                           confirm_error=confirm_error)
+        return await _form(
+            request, link, fields, [(CONFIRM, confirm_error)], status=422, confirm_error=confirm_error
+        )
     return await _save(request, token, link, a)
 
 
@@ -108,21 +141,36 @@ async def _save(request: Request, token: str, link: Link, a: Any) -> Response:
 
     document = a.to_json()
     try:
-        saved = await run_in_threadpool(use_link, request.app.state.store, token, link, a,
-                                        json_bytes=document.encode("utf-8"), pdf=None)
+        saved = await run_in_threadpool(
+            use_link, request.app.state.store, token, link, a, json_bytes=document.encode("utf-8"), pdf=None
+        )
     except UsageError:
         raise HTTPException(404, GONE) from None
-    await log(request, "client sent an intake", None, actor="client (intake link)", client_id=saved.client_id,
-              assessment_id=saved.assessment_id)
+    await log(
+        request,
+        "client sent an intake",
+        None,
+        actor="client (intake link)",
+        client_id=saved.client_id,
+        assessment_id=saved.assessment_id,
+    )
     if a.plan.referral and a.plan.referral_detail:
         emergency = a.plan.referral_detail.urgency == "emergency"
-        await alert_by_email(request, link, client_id=saved.client_id, assessment_id=saved.assessment_id,
-                             emergency=emergency, summary=f"{a.plan.referral_detail.label}: {a.plan.reason}")
+        await alert_by_email(
+            request,
+            link,
+            client_id=saved.client_id,
+            assessment_id=saved.assessment_id,
+            emergency=emergency,
+            summary=f"{a.plan.referral_detail.label}: {a.plan.reason}",
+        )
     from assess.web.desk import letterhead_for_client
 
     head = await letterhead_for_client(request, saved.client_id, link.clinician.id)
     request.app.state.pdfs.later(saved.assessment_id, document, link.clinician.name, head)
-    plan_token = await run_in_threadpool(make_plan_link, request.app.state.store, link.clinician, saved.client_id)
+    plan_token = await run_in_threadpool(
+        make_plan_link, request.app.state.store, link.clinician, saved.client_id
+    )
     response = RedirectResponse(str(request.url_for("plan", token=plan_token)) + "?sent=1", status_code=303)
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
     return response
@@ -136,24 +184,52 @@ async def _stop(request: Request, token: str, link: Link, answers: dict[str, Any
     answers = {**answers, **_fixed(link)}
     referral, _today = await request.app.state.assessor.run(screen_so_far, answers)
     flagged = [k for k in emergency_items() if answers.get(k) in (True, "not_sure")]
-    summary = (f"Stopped the intake after an emergency answer: {referral.label}: {referral.reason}"
-               if referral else "Stopped the intake after answering 'not sure' to an emergency question: "
-               + ", ".join(flagged))
+    summary = (
+        f"Stopped the intake after an emergency answer: {referral.label}: {referral.reason}"
+        if referral
+        else "Stopped the intake after answering 'not sure' to an emergency question: " + ", ".join(flagged)
+    )
     try:
-        alert_id = await run_in_threadpool(lambda: stop_with_link(
-            request.app.state.store, token, link, summary=summary,
-            answers_json=json.dumps(answers, ensure_ascii=False, sort_keys=True)))
+        alert_id = await run_in_threadpool(
+            lambda: stop_with_link(
+                request.app.state.store,
+                token,
+                link,
+                summary=summary,
+                answers_json=json.dumps(answers, ensure_ascii=False, sort_keys=True),
+            )
+        )
     except UsageError:
         raise HTTPException(404, GONE) from None
     client_id = link.client.id if link.client else None
-    await log(request, "client stopped the intake (emergency answer)", None, actor="client (intake link)",
-              client_id=client_id)
-    await alert_by_email(request, link, client_id=client_id, assessment_id=None, emergency=True, summary=summary,
-                         alert_id=alert_id)
+    await log(
+        request,
+        "client stopped the intake (emergency answer)",
+        None,
+        actor="client (intake link)",
+        client_id=client_id,
+    )
+    await alert_by_email(
+        request,
+        link,
+        client_id=client_id,
+        assessment_id=None,
+        emergency=True,
+        summary=summary,
+        alert_id=alert_id,
+    )
     response: Response = request.app.state.templates.TemplateResponse(
-        request, "intake_stopped.html", {"link": link, "number": await emergency_number(request),
-                                         "referral": referral,
-                                         "advice": next((today_items()[k] for k in flagged if k in today_items()),
-                                                        "Please speak to your clinician or a doctor today.")})
+        request,
+        "intake_stopped.html",
+        {
+            "link": link,
+            "number": await emergency_number(request),
+            "referral": referral,
+            "advice": next(
+                (today_items()[k] for k in flagged if k in today_items()),
+                "Please speak to your clinician or a doctor today.",
+            ),
+        },
+    )
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
     return response

@@ -14,9 +14,24 @@ def origin(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def log(request: Request, action: str, who: Clinician | None, *, client_id: str | None = None,
-              assessment_id: str | None = None, detail: str = "", actor: str | None = None) -> None:
-    await run_in_threadpool(record, request.app.state.store, action,
-                            actor=actor or (f"{who.name} ({who.username})" if who else "anonymous"),
-                            actor_id=who.id if who else None, client_id=client_id,
-                            assessment_id=assessment_id, detail=detail, origin=origin(request))
+async def log(
+    request: Request,
+    action: str,
+    who: Clinician | None,
+    *,
+    client_id: str | None = None,
+    assessment_id: str | None = None,
+    detail: str = "",
+    actor: str | None = None,
+) -> None:
+    await run_in_threadpool(
+        record,
+        request.app.state.store,
+        action,
+        actor=actor or (f"{who.name} ({who.username})" if who else "anonymous"),
+        actor_id=who.id if who else None,
+        client_id=client_id,
+        assessment_id=assessment_id,
+        detail=detail,
+        origin=origin(request),
+    )

@@ -24,16 +24,28 @@ from assess.web.logged import log
 FIELDS = ("name", "date_of_birth", "phone", "email", "identifier_kind", "identifier_value")
 
 
-async def clients_page(request: Request, *, typed: dict[str, str] | None = None,
-                       errors: dict[str, str] | None = None) -> Response:
+async def clients_page(
+    request: Request, *, typed: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> Response:
     from assess.store.people import clients_for
 
     clinician, csrf = await signed_in_clinician(request)
     search = str(request.query_params.get("q", ""))[:100]
-    found = await run_in_threadpool(clients_for, request.app.state.store, clinician.id, clinician.administrator,
-                                    search)
-    return page(request, "clients.html", 422 if errors else 200, clinician=clinician, csrf=csrf, clients=found,
-                search=search, typed=typed or {}, errors=errors or {}, kinds=IDENTIFIER_SYSTEMS)
+    found = await run_in_threadpool(
+        clients_for, request.app.state.store, clinician.id, clinician.administrator, search
+    )
+    return page(
+        request,
+        "clients.html",
+        422 if errors else 200,
+        clinician=clinician,
+        csrf=csrf,
+        clients=found,
+        search=search,
+        typed=typed or {},
+        errors=errors or {},
+        kinds=IDENTIFIER_SYSTEMS,
+    )
 
 
 async def new_client(request: Request) -> Response:
@@ -42,7 +54,8 @@ async def new_client(request: Request) -> Response:
     clinician, csrf = await signed_in_clinician(request)
     form = await checked_form(request, csrf)
     typed = {k: str(form.get(k, "")).strip()[:200] for k in FIELDS}
-    new = NewClient(**typed)
+    new = NewClient(typed["name"], typed["date_of_birth"], typed["phone"], typed["email"],
+                    typed["identifier_kind"], typed["identifier_value"])
     errors = new.problems(dt.date.today())
     if errors:
         return await clients_page(request, typed=typed, errors=errors)
@@ -84,25 +97,46 @@ def _client_context(store: Engine, record: ClientRecord, clinician: Clinician) -
 
     stored = own_assessments(store, clinician, record.id)
     released = released_ids(store, [s.id for s in stored])
-    visits = [{"id": s.id, "date": s.visit_date, "status": status_of(s.assessment(), s.id in released)[0],
-               "plan": s.assessment().plan.summary()} for s in stored]
+    visits = [
+        {
+            "id": s.id,
+            "date": s.visit_date,
+            "status": status_of(s.assessment(), s.id in released)[0],
+            "plan": s.assessment().plan.summary(),
+        }
+        for s in stored
+    ]
     given = shared_with(store, record.id)
     people = [(account_by_id(store, cid), owner) for cid, owner in given]
     with_ids = {cid for cid, _ in given}
-    return {"visits": visits, "intake_links": links_of(store, record.id), "plan_links": plan_links_of(store, record.id),
-            "people": [(who, owner) for who, owner in people if who is not None],
-            "colleagues": [a for a in accounts(store) if a.id not in with_ids and not a.disabled],
-            "viewed": [e for e in entries(store, client_id=record.id, limit=200)],
-            "now": dt.datetime.now(dt.UTC)}
+    return {
+        "visits": visits,
+        "intake_links": links_of(store, record.id),
+        "plan_links": plan_links_of(store, record.id),
+        "people": [(who, owner) for who, owner in people if who is not None],
+        "colleagues": [a for a in accounts(store) if a.id not in with_ids and not a.disabled],
+        "viewed": [e for e in entries(store, client_id=record.id, limit=200)],
+        "now": dt.datetime.now(dt.UTC),
+    }
 
 
-async def client_page(request: Request, *, made: dict[str, str] | None = None, error: str = "",
-                      status: int = 200) -> Response:
+async def client_page(
+    request: Request, *, made: dict[str, str] | None = None, error: str = "", status: int = 200
+) -> Response:
     clinician, csrf, record = await _client(request)
     await log(request, "viewed a client", clinician, client_id=record.id)
     extra = await run_in_threadpool(_client_context, request.app.state.store, record, clinician)
-    return page(request, "client.html", status, clinician=clinician, csrf=csrf, c=record, made=made or {},
-                error=error, **extra)
+    return page(
+        request,
+        "client.html",
+        status,
+        clinician=clinician,
+        csrf=csrf,
+        c=record,
+        made=made or {},
+        error=error,
+        **extra,
+    )
 
 
 async def new_intake_link(request: Request) -> Response:
@@ -113,8 +147,16 @@ async def new_intake_link(request: Request) -> Response:
     token = await run_in_threadpool(make_link, request.app.state.store, clinician, record.id)
     await log(request, "made an intake link", clinician, client_id=record.id)
     url = str(request.url_for("intake", token=token))
-    return page(request, "link_made.html", clinician=clinician, csrf=csrf, url=url, c=record,
-                what="intake", days=LINK_DAYS)
+    return page(
+        request,
+        "link_made.html",
+        clinician=clinician,
+        csrf=csrf,
+        url=url,
+        c=record,
+        what="intake",
+        days=LINK_DAYS,
+    )
 
 
 async def new_plan_link(request: Request) -> Response:
@@ -125,8 +167,16 @@ async def new_plan_link(request: Request) -> Response:
     token = await run_in_threadpool(make_plan_link, request.app.state.store, clinician, record.id)
     await log(request, "made a plan link", clinician, client_id=record.id)
     url = str(request.url_for("plan", token=token))
-    return page(request, "link_made.html", clinician=clinician, csrf=csrf, url=url, c=record,
-                what="plan", days=PLAN_LINK_DAYS)
+    return page(
+        request,
+        "link_made.html",
+        clinician=clinician,
+        csrf=csrf,
+        url=url,
+        c=record,
+        what="plan",
+        days=PLAN_LINK_DAYS,
+    )
 
 
 async def revoke(request: Request) -> Response:
@@ -139,8 +189,13 @@ async def revoke(request: Request) -> Response:
     undo = {"intake": revoke_link, "plan": revoke_plan_link}.get(kind)
     if undo is None or not await run_in_threadpool(undo, request.app.state.store, record.id, key):
         raise HTTPException(404)
-    await log(request, f"revoked a{'n' if kind == 'intake' else ''} {kind} link", clinician, client_id=record.id,
-              detail=key)
+    await log(
+        request,
+        f"revoked a{'n' if kind == 'intake' else ''} {kind} link",
+        clinician,
+        client_id=record.id,
+        detail=key,
+    )
     return RedirectResponse(f"/desk/clients/{record.id}#links", status_code=303)
 
 

@@ -30,19 +30,30 @@ async def release(request: Request) -> Response:
     try:
         done = await run_in_threadpool(record_release, request.app.state.store, clinician, stored)
     except UsageError as exc:
-        return await assessment_page(request, status=409, form_kind="release", form_errors={"release": str(exc)})
-    await log(request, "sent the plan to the client", clinician, client_id=stored.client_id,
-              assessment_id=stored.id)
+        return await assessment_page(
+            request, status=409, form_kind="release", form_errors={"release": str(exc)}
+        )
+    await log(
+        request, "sent the plan to the client", clinician, client_id=stored.client_id, assessment_id=stored.id
+    )
     # The client copy, signed by who sent it, is kept now: what the client downloads is this.
-    await request.app.state.pdfs.client_copy(request.app.state.store, stored.id, stored.document,
-                                             await letterhead(request, stored), by=done.by, keep=True)
+    await request.app.state.pdfs.client_copy(
+        request.app.state.store,
+        stored.id,
+        stored.document,
+        await letterhead(request, stored),
+        by=done.by,
+        keep=True,
+    )
     return RedirectResponse(f"/desk/assessments/{stored.id}#release", status_code=303)
 
 
 async def _view(request: Request) -> tuple[str, Any]:
     from assess.store.releases import client_of_plan_link, client_view
 
-    client_id = await run_in_threadpool(client_of_plan_link, request.app.state.store, request.path_params["token"])
+    client_id = await run_in_threadpool(
+        client_of_plan_link, request.app.state.store, request.path_params["token"]
+    )
     if client_id is None:
         raise HTTPException(404, GONE)
     return client_id, await run_in_threadpool(client_view, request.app.state.store, client_id)
@@ -65,13 +76,30 @@ async def plan_page(request: Request) -> Response:
 
     client_id, view = await _view(request)
     a, kind = _shown(view)
-    await log(request, f"client opened their plan page ({kind})", None, actor="client (plan link)",
-              client_id=client_id, assessment_id=view.newest.id if view.newest else None)
-    figures = {e.figure: figure_markup(e.figure) for b in a.plan.blocks for e in b.exercises} \
-        if a is not None and kind == "plan" else {}
-    response: Response = request.app.state.templates.TemplateResponse(request, "plan.html", {
-        "view": view, "a": a, "kind": kind, "figures": figures,
-        "clinic": await run_in_threadpool(clinic, request.app.state.store)})
+    await log(
+        request,
+        f"client opened their plan page ({kind})",
+        None,
+        actor="client (plan link)",
+        client_id=client_id,
+        assessment_id=view.newest.id if view.newest else None,
+    )
+    figures = (
+        {e.figure: figure_markup(e.figure) for b in a.plan.blocks for e in b.exercises}
+        if a is not None and kind == "plan"
+        else {}
+    )
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        "plan.html",
+        {
+            "view": view,
+            "a": a,
+            "kind": kind,
+            "figures": figures,
+            "clinic": await run_in_threadpool(clinic, request.app.state.store),
+        },
+    )
     return response
 
 
@@ -79,12 +107,19 @@ async def plan_pdf(request: Request) -> Response:
     from assess.web.desk import download_name
 
     client_id, view = await _view(request)
-    a, kind = _shown(view)
+    _, kind = _shown(view)
     if kind not in ("plan", "referral") or (kind == "referral" and not view.released):
         raise HTTPException(404, "Your plan's PDF is here once your clinician has sent it.")
     stored = view.newest
-    content = await request.app.state.pdfs.client_copy(request.app.state.store, stored.id, stored.document,
-                                                       await letterhead(request, stored))
-    await log(request, "client downloaded their plan", None, actor="client (plan link)", client_id=client_id,
-              assessment_id=stored.id)
+    content = await request.app.state.pdfs.client_copy(
+        request.app.state.store, stored.id, stored.document, await letterhead(request, stored)
+    )
+    await log(
+        request,
+        "client downloaded their plan",
+        None,
+        actor="client (plan link)",
+        client_id=client_id,
+        assessment_id=stored.id,
+    )
     return Response(content, media_type="application/pdf", headers=download_name(stored, "client"))

@@ -36,7 +36,8 @@ def _render_and_keep(url: str, assessment_id: str, document: str, by: str, head:
     from assess.store.database import open_store
     from assess.store.records import add_pdf
 
-    pdf = rendered(Assessment.model_validate_json(document), with_audit=copy == "clinician", letterhead=head).pdf
+    a = Assessment.model_validate_json(document)
+    pdf = rendered(a, with_audit=copy == "clinician", letterhead=head).pdf
     if keep:
         add_pdf(open_store(url), assessment_id, pdf, by, copy)
     return pdf
@@ -62,7 +63,8 @@ class PdfMaker:
     async def keep(self, assessment_id: str, document: str, by: str, head: Letterhead | None = None,
                    copy: str = "clinician", keep: bool = True) -> bytes:
         """Render the assessment's PDF in the helper process and keep it."""
-        future = self._ready().submit(_render_and_keep, self.url, assessment_id, document, by, head, copy, keep)
+        future = self._ready().submit(_render_and_keep, self.url, assessment_id, document, by, head, copy,
+                                      keep)
         return await asyncio.wrap_future(future)
 
     def later(self, assessment_id: str, document: str, by: str, head: Letterhead | None = None) -> None:

@@ -44,69 +44,90 @@ def _versioned(table: str) -> list[sa.Column[object]]:
 
 
 def _tables() -> None:
-    op.create_table("client_details", sa.Column("id", ID, primary_key=True),
-                    sa.Column("client_id", ID, sa.ForeignKey("clients.id"), nullable=False, index=True),
-                    sa.Column("date_of_birth", sa.Date, nullable=True),
-                    sa.Column("phone", sa.String(40), nullable=True),
-                    sa.Column("email", sa.String(200), nullable=True),
-                    sa.Column("identifier_system", sa.String(200), nullable=True),
-                    sa.Column("identifier_value", sa.String(80), nullable=True),
-                    *_versioned("client_details"))
+    op.create_table(
+        "client_details",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("client_id", ID, sa.ForeignKey("clients.id"), nullable=False, index=True),
+        sa.Column("date_of_birth", sa.Date, nullable=True),
+        sa.Column("phone", sa.String(40), nullable=True),
+        sa.Column("email", sa.String(200), nullable=True),
+        sa.Column("identifier_system", sa.String(200), nullable=True),
+        sa.Column("identifier_value", sa.String(80), nullable=True),
+        *_versioned("client_details"),
+    )
     op.create_index("uq_client_details_supersedes", "client_details", ["supersedes"], unique=True)
-    op.create_table("client_access",
-                    sa.Column("client_id", ID, sa.ForeignKey("clients.id"), primary_key=True),
-                    sa.Column("clinician_id", ID, sa.ForeignKey("clinicians.id"), primary_key=True,
-                              index=True),
-                    sa.Column("owner", sa.Integer, nullable=False),
-                    sa.Column("granted_by", ID, nullable=True),
-                    sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False))
-    op.create_table("releases", sa.Column("id", ID, primary_key=True),
-                    sa.Column("assessment_id", ID, sa.ForeignKey("assessments.id"), nullable=False,
-                              index=True),
-                    sa.Column("clinician_id", ID, sa.ForeignKey("clinicians.id"), nullable=False),
-                    sa.Column("released_by", sa.String(120), nullable=False),
-                    sa.Column("released_at", sa.DateTime(timezone=True), nullable=False))
-    op.create_table("plan_links", sa.Column("token_sha256", sa.String(64), primary_key=True),
-                    sa.Column("client_id", ID, sa.ForeignKey("clients.id"), nullable=False, index=True),
-                    sa.Column("created_by", ID, sa.ForeignKey("clinicians.id"), nullable=False),
-                    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-                    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-                    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_table("clinic_settings", sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                    sa.Column("name", sa.String(200), nullable=False),
-                    sa.Column("address", sa.Text, nullable=True),
-                    sa.Column("phone", sa.String(40), nullable=True),
-                    sa.Column("email", sa.String(200), nullable=True),
-                    sa.Column("emergency_number", sa.String(40), nullable=False),
-                    sa.Column("smtp", sa.String(200), nullable=True),
-                    sa.Column("logo", sa.LargeBinary, nullable=True),
-                    sa.Column("set_by", sa.String(120), nullable=False),
-                    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False))
-    op.create_table("alerts", sa.Column("id", ID, primary_key=True),
-                    sa.Column("clinician_id", ID, sa.ForeignKey("clinicians.id"), nullable=False, index=True),
-                    sa.Column("client_id", ID, sa.ForeignKey("clients.id"), nullable=True),
-                    sa.Column("assessment_id", ID, sa.ForeignKey("assessments.id"), nullable=True),
-                    sa.Column("emergency", sa.Integer, nullable=False),
-                    sa.Column("summary", sa.Text, nullable=False),
-                    sa.Column("answers", sa.Text, nullable=True),
-                    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-                    sa.Column("emailed", sa.Text, nullable=True),
-                    sa.Column("seen_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_table("access_log", sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-                    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-                    sa.Column("actor_id", ID, nullable=True),
-                    sa.Column("actor", sa.String(120), nullable=False),
-                    sa.Column("action", sa.String(40), nullable=False, index=True),
-                    sa.Column("client_id", ID, nullable=True, index=True),
-                    sa.Column("assessment_id", ID, nullable=True),
-                    sa.Column("detail", sa.Text, nullable=False),
-                    sa.Column("origin", sa.String(80), nullable=False),
-                    sa.Column("prev_sha256", sa.String(64), nullable=False),
-                    sa.Column("sha256", sa.String(64), nullable=False))
+    op.create_table(
+        "client_access",
+        sa.Column("client_id", ID, sa.ForeignKey("clients.id"), primary_key=True),
+        sa.Column("clinician_id", ID, sa.ForeignKey("clinicians.id"), primary_key=True, index=True),
+        sa.Column("owner", sa.Integer, nullable=False),
+        sa.Column("granted_by", ID, nullable=True),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "releases",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("assessment_id", ID, sa.ForeignKey("assessments.id"), nullable=False, index=True),
+        sa.Column("clinician_id", ID, sa.ForeignKey("clinicians.id"), nullable=False),
+        sa.Column("released_by", sa.String(120), nullable=False),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "plan_links",
+        sa.Column("token_sha256", sa.String(64), primary_key=True),
+        sa.Column("client_id", ID, sa.ForeignKey("clients.id"), nullable=False, index=True),
+        sa.Column("created_by", ID, sa.ForeignKey("clinicians.id"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_table(
+        "clinic_settings",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("address", sa.Text, nullable=True),
+        sa.Column("phone", sa.String(40), nullable=True),
+        sa.Column("email", sa.String(200), nullable=True),
+        sa.Column("emergency_number", sa.String(40), nullable=False),
+        sa.Column("smtp", sa.String(200), nullable=True),
+        sa.Column("logo", sa.LargeBinary, nullable=True),
+        sa.Column("set_by", sa.String(120), nullable=False),
+        sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "alerts",
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("clinician_id", ID, sa.ForeignKey("clinicians.id"), nullable=False, index=True),
+        sa.Column("client_id", ID, sa.ForeignKey("clients.id"), nullable=True),
+        sa.Column("assessment_id", ID, sa.ForeignKey("assessments.id"), nullable=True),
+        sa.Column("emergency", sa.Integer, nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("answers", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("emailed", sa.Text, nullable=True),
+        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_table(
+        "access_log",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", ID, nullable=True),
+        sa.Column("actor", sa.String(120), nullable=False),
+        sa.Column("action", sa.String(40), nullable=False, index=True),
+        sa.Column("client_id", ID, nullable=True, index=True),
+        sa.Column("assessment_id", ID, nullable=True),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("origin", sa.String(80), nullable=False),
+        sa.Column("prev_sha256", sa.String(64), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+    )
     # One row, updated by every log write first: the writes queue on its lock, so each new row
     # is chained to the row really before it (on SQLite and PostgreSQL alike).
-    op.create_table("access_log_head", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-                    sa.Column("writes", sa.Integer, nullable=False))
+    op.create_table(
+        "access_log_head",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("writes", sa.Integer, nullable=False),
+    )
     op.execute("INSERT INTO access_log_head (id, writes) VALUES (1, 0)")
 
 
@@ -123,16 +144,22 @@ def _columns() -> None:
 def _append_only() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in APPEND_ONLY:  # assess_append_only() is migration 0001's
-            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION assess_append_only()")
-            op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                       "FOR EACH STATEMENT EXECUTE FUNCTION assess_append_only()")
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION assess_append_only()"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION assess_append_only()"
+            )
         return
     for table in APPEND_ONLY:
         for event in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                       f"BEGIN SELECT RAISE(ABORT, 'assess: {table} is append-only; "
-                       "record a correction instead'); END")
+            op.execute(
+                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'assess: {table} is append-only; "
+                "record a correction instead'); END"
+            )
 
 
 def _owners() -> None:
@@ -143,18 +170,25 @@ def _owners() -> None:
     by_name: dict[str, str] = {}
     for cid, name in accounts:
         by_name.setdefault(name, cid)
-    signed = bind.execute(sa.text(
-        "SELECT c.id, c.recorded_by FROM clients c UNION "
-        "SELECT v.client_id, a.recorded_by FROM assessments a JOIN visits v ON v.id = a.visit_id")).all()
+    signed = bind.execute(
+        sa.text(
+            "SELECT c.id, c.recorded_by FROM clients c UNION "
+            "SELECT v.client_id, a.recorded_by FROM assessments a JOIN visits v ON v.id = a.visit_id"
+        )
+    ).all()
     now = dt.datetime.now(dt.UTC)
     given: set[tuple[str, str]] = set()
     for client_id, name in signed:
         account = by_name.get(name)
         if account and (client_id, account) not in given:
             given.add((client_id, account))
-            bind.execute(sa.text("INSERT INTO client_access (client_id, clinician_id, owner, granted_by, "
-                                 "granted_at) VALUES (:c, :a, 1, NULL, :t)"),
-                         {"c": client_id, "a": account, "t": now})
+            bind.execute(
+                sa.text(
+                    "INSERT INTO client_access (client_id, clinician_id, owner, granted_by, "
+                    "granted_at) VALUES (:c, :a, 1, NULL, :t)"
+                ),
+                {"c": client_id, "a": account, "t": now},
+            )
 
 
 def upgrade() -> None:
