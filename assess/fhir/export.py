@@ -114,7 +114,8 @@ def export_bundle(a: Assessment, parties: Parties | None = None) -> dict[str, An
     clinic_ref = b.add("organization", at[0], at[1]) if at else None
     performers = [r for r in (clinician_ref, clinic_ref) if r]
     doc = a.intake.model_dump(mode="json", exclude_unset=True)
-    response = {**response_of(questionnaire(), doc), "subject": subject, "author": subject}
+    # The client answered it (source); its author, when the intake names one, is the clinician.
+    response = {**response_of(questionnaire(), doc), "subject": subject, "source": subject}
     qr = b.add("response", response)
     measured = []
     for n, o in enumerate(observations_of(battery(), doc)):

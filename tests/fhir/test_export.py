@@ -125,3 +125,56 @@ def test_an_unknown_id_or_a_file_that_is_not_an_assessment_exits_2(tmp_path: Pat
     assert missing.exit_code == 2 and "no assessment" in missing.output
     intake = runner.invoke(app, ["fhir", "export", str(ROOT / "examples" / "red_flag.yaml")])
     assert intake.exit_code == 2 and "not an assessment" in intake.output
+
+
+def test_a_stored_client_exports_with_identifiers_and_is_created_only_once(tmp_path: Path) -> None:
+    """The Patient carries the record's NHS number, the store's id and the birth date; a second
+    export asks the server to create it only when none has that identifier (ifNoneExist), so it
+    is not duplicated; the clinician and the clinic are Practitioner and Organization, referenced
+    as author, requester and performer; the Bundle has an identifier and a timestamp."""
+    from assess.store.accounts import add_clinician
+    from assess.store.clinic import set_clinic
+    from assess.store.database import open_store
+    from assess.store.people import NewClient, add_client
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_store(url)
+    who = add_clinician(engine, "jphysio", "J. Physio", "correct horse battery", profession="Physiotherapist",
+                        registration="PH123456")
+    set_clinic(engine, "admin", name="Riverside Physiotherapy", emergency_number="999", phone="0113 496 0000")
+    with engine.begin() as conn:
+        client = add_client(conn, NewClient("Sam Carter", "1990-05-01", phone="0113 496 0001",
+                                            identifier_kind="nhs", identifier_value="943 476 5919"),
+                            by="J. Physio", owner_id=who.id)
+    _run(ROOT / "examples" / "deadlift_lockout.yaml", tmp_path / "a.json", "--save", "--db", url,
+         "--client", client.id, "--by", "jphysio")
+    from sqlalchemy import select
+
+    from assess.store.tables import assessments
+
+    with engine.connect() as conn:
+        stored_id = conn.execute(select(assessments.c.id)).scalar_one()
+    first = _export(stored_id, tmp_path / "b1.json", "--db", url)
+    second = _export(stored_id, tmp_path / "b2.json", "--db", url)
+    assert r4_problems(first) == []
+    assert first["identifier"]["value"].startswith("urn:uuid:") and first["timestamp"]
+    by_type = {e["resource"]["resourceType"]: e for e in first["entry"]}
+    patient = by_type["Patient"]
+    assert patient["resource"]["birthDate"] == "1990-05-01"
+    assert {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"} in patient["resource"]["identifier"]
+    assert patient["request"]["ifNoneExist"] == "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"
+    # The second export is the same transaction: the server's conditional create finds the first.
+    assert [e["request"] for e in second["entry"]] == [e["request"] for e in first["entry"]]
+    practitioner, organization = by_type["Practitioner"], by_type["Organization"]
+    assert practitioner["request"]["ifNoneExist"].endswith(who.id)
+    assert {"system": "https://assess.example.org/fhir/sid/professional-registration", "value": "PH123456"} \
+        in practitioner["resource"]["identifier"]
+    assert organization["resource"]["name"] == "Riverside Physiotherapy"
+    careplan = by_type["CarePlan"]["resource"]
+    assert careplan["author"] == {"reference": practitioner["fullUrl"]}
+    assert {"reference": organization["fullUrl"]} in careplan["contributor"]
+    # Every reference resolves inside the Bundle, and the Bundle still runs to the same plan.
+    urls = {e["fullUrl"] for e in first["entry"]}
+    assert set(_references(first)) <= urls
+    again = _run(tmp_path / "b1.json", tmp_path / "again.json")
+    assert again.plan == Assessment.model_validate_json((tmp_path / "a.json").read_text()).plan

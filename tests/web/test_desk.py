@@ -71,9 +71,10 @@ def desk_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     hostile text) and one of B. Coach's."""
     tmp = tmp_path_factory.mktemp("desk")
     url = clinic(tmp)
-    _save(url, "hinge_after_injury.yaml", "A. Physio", tmp)
-    _save(url, "overextension.yaml", "A. Physio", tmp, name=HOSTILE)
-    _save(url, "red_flag.yaml", "B. Coach", tmp)
+    # By username: each record is then that account's (signed with its name).
+    _save(url, "hinge_after_injury.yaml", "aphysio", tmp)
+    _save(url, "overextension.yaml", "aphysio", tmp, name=HOSTILE)
+    _save(url, "red_flag.yaml", "bcoach", tmp)
     return url
 
 
@@ -155,7 +156,7 @@ def test_a_clinician_signs_in_and_reads_the_plan_how_and_why_not(context: Browse
     assert re.search(r"\[?RX-[A-Z]+-\d+", page.inner_text("main"))  # the rules, named as in explain
     page.screenshot(path=str(shots / f"assessment-{width}.png"), full_page=True)
     with page.expect_download() as got:
-        page.get_by_role("link", name="Download the PDF").click()
+        page.get_by_role("link", name="Clinician copy (PDF, with the answers)").click()
     pdf = Path(got.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages)
@@ -230,8 +231,11 @@ def test_sign_in_attempts_are_limited(browser: Browser, desk_url: str) -> None:
 # --- The client's intake, by a one-time link ---------------------------------------------
 
 def _fill(page: Page, answers: dict[str, Any]) -> None:
-    """Answer the form as a client would, item by item, from an intake's answers."""
+    """Answer the form as a client would, item by item, from an intake's answers (the name and
+    age come from the client's record, so they are not asked)."""
     for key, value in answers.items():
+        if key in ("name", "age"):
+            continue
         q = page.locator(f"#q-{key}")
         if key == "psfs":
             for n, row in enumerate(value):
@@ -248,15 +252,35 @@ def _fill(page: Page, answers: dict[str, Any]) -> None:
             q.locator("input, textarea").first.fill(str(value))
 
 
-def _link(browser: Browser, desk_url: str, label: str) -> str:
+def add_client(page: Page, desk_url: str, name: str, born: str = "1980-06-15") -> str:
+    """Add a client on the desk (signed in as `page`'s clinician); the client page's URL."""
+    page.goto(desk_url + "/desk/clients")
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Date of birth").fill(born)
+    page.get_by_label("Telephone").fill("0113 496 0000")
+    page.get_by_role("button", name="Add the client").click()
+    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    return page.url
+
+
+def intake_link(page: Page) -> str:
+    """On a client's page: make an intake link and read it off the page it is shown on."""
+    page.get_by_role("button", name="Make an intake link").click()
+    return page.get_by_label("Link").input_value()
+
+
+def _link(browser: Browser, desk_url: str, name: str, username: str = "aphysio") -> str:
     ctx = browser.new_context()
     page = ctx.new_page()
-    _sign_in(page, desk_url)
-    page.get_by_label("Whom it is for").fill(label)
-    page.get_by_role("button", name="Make the link").click()
-    link = page.get_by_label("Link").input_value()
+    _sign_in(page, desk_url, username)
+    add_client(page, desk_url, name)
+    link = intake_link(page)
     ctx.close()
     return link
+
+
+def confirm(page: Page) -> None:
+    page.get_by_label("Yes, this is me").check()
 
 
 def _answers(example: str) -> dict[str, Any]:
@@ -281,10 +305,14 @@ def test_a_client_completes_the_intake_on_a_phone_and_it_reaches_the_desk(
     expect(page.locator("#q-pain_side")).to_be_hidden()
     page.locator("#q-pain_locations input[value=none]").uncheck()
     answers = _answers("squat_bottom_flexion.yaml")
+    confirm(page)
     _fill(page, answers)
     page.get_by_role("button", name="Send my answers").click()
-    expect(page.get_by_role("heading", name=f"Thank you, {answers['name']}")).to_be_visible(timeout=30_000)
-    page.screenshot(path=str(shots / "intake-plan-375.png"), full_page=True)
+    expect(page.get_by_role("heading", name="Thank you, Priya")).to_be_visible(timeout=30_000)
+    # Nothing of the plan reaches the client before a clinician has sent it.
+    expect(page.get_by_text("Your answers have reached your clinician")).to_be_visible()
+    assert page.locator(".exercise-card").count() == 0
+    page.screenshot(path=str(shots / "intake-waiting-375.png"), full_page=True)
     # The link is spent: it opens nothing now.
     again = page.goto(link)
     assert again is not None and again.status == 404
@@ -292,13 +320,13 @@ def test_a_client_completes_the_intake_on_a_phone_and_it_reaches_the_desk(
     ctx.close()
     desk = browser.new_context().new_page()
     _sign_in(desk, desk_url)
-    expect(desk.get_by_role("link", name=answers["name"])).to_be_visible()
+    expect(desk.get_by_role("link", name="Priya")).to_be_visible()
     # Its PDF is rendered and kept once the server has been quiet for a moment.
     store = open_store(desk_store)
     with store.connect() as conn:
         made = conn.execute(select(assessments.c.id).join(visits, visits.c.id == assessments.c.visit_id)
                             .join(clients, clients.c.id == visits.c.client_id)
-                            .where(clients.c.name == answers["name"])).scalar_one()
+                            .where(clients.c.name == "Priya")).scalar_one()
     deadline = time.monotonic() + 60
     while (kept := pdf_of(store, made)) is None and time.monotonic() < deadline:
         time.sleep(0.25)
@@ -310,29 +338,31 @@ def test_a_wrong_answer_is_named_beside_its_field_and_nothing_typed_is_lost(brow
     link = _link(browser, desk_url, "Sam")
     page = browser.new_context(viewport=PHONE).new_page()
     page.goto(link)
-    answers = {**_answers("deadlift_lockout.yaml"), "age": "forty"}
+    answers = {**_answers("deadlift_lockout.yaml"), "pain_onset_weeks": "forty"}
+    confirm(page)
     _fill(page, answers)
     page.get_by_role("button", name="Send my answers").click()
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("link")).to_have_count(1)
-    expect(page.locator("#age-error")).to_have_text("Expected a whole number, got 'forty'")
-    expect(page.locator("#age")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#pain_onset_weeks-error")).to_have_text("Expected a whole number, got 'forty'")
+    expect(page.locator("#pain_onset_weeks")).to_have_attribute("aria-invalid", "true")
     page.screenshot(path=str(shots / "intake-error-375.png"))
-    # Everything else is as typed.
-    expect(page.locator("#name")).to_have_value(answers["name"])
+    # Everything else is as typed, the confirmation too.
+    expect(page.get_by_label("Yes, this is me")).to_be_checked()
     expect(page.locator(f"#q-pain_now input[value='{answers['pain_now']}']")).to_be_checked()
     for option in answers["activities"]:
         expect(page.locator(f"#q-activities input[value='{option}']")).to_be_checked()
-    page.locator("#age").fill("41")
+    page.locator("#pain_onset_weeks").fill("40")
     page.get_by_role("button", name="Send my answers").click()
-    expect(page.get_by_role("heading", name=f"Thank you, {answers['name']}")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Thank you, Sam")).to_be_visible(timeout=30_000)
 
 
 def test_a_red_flag_gives_what_to_do_now_not_a_plan(browser: Browser, desk_url: str, shots: Path) -> None:
     link = _link(browser, desk_url, "Alex")
     page = browser.new_context(viewport=PHONE).new_page()
     page.goto(link)
+    confirm(page)
     _fill(page, _answers("red_flag.yaml"))
     page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_role("heading", name="Please see a doctor before you exercise")).to_be_visible(
@@ -347,20 +377,22 @@ def test_not_sure_about_saddle_numbness_says_what_to_do_today_at_once(browser: B
     link = _link(browser, desk_url, "Robin")
     page = browser.new_context(viewport=PHONE).new_page()
     page.goto(link)
-    advice = page.locator("#rf_saddle_numbness-today")
+    advice = page.locator("#rf_saddle_numbness-emergency")
     expect(advice).to_be_hidden()
     page.locator("#q-rf_saddle_numbness input[value=not_sure]").check()
     expect(advice).to_be_visible()
     expect(advice).to_contain_text("today")
+    expect(advice.get_by_text("This answer needs care today")).to_be_hidden()  # that is for "yes"
     page.screenshot(path=str(shots / "intake-not-sure-375.png"))
     page.locator("#q-rf_saddle_numbness input[value=no]").check()
     expect(advice).to_be_hidden()
     # Sent with "not sure": no exercise is shown, and the same advice heads the page.
+    confirm(page)
     _fill(page, {**_answers("deadlift_lockout.yaml"), "rf_saddle_numbness": "not_sure"})
     page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_role("alert")).to_contain_text("today", timeout=30_000)
-    expect(page.get_by_text("Your clinician will write your exercise plan")).to_be_visible()
-    assert page.locator("li strong").count() == 0
+    expect(page.get_by_text("Your answers have reached your clinician")).to_be_visible()
+    assert page.locator(".exercise-card").count() == 0
     page.screenshot(path=str(shots / "intake-not-sure-sent-375.png"), full_page=True)
 
 
@@ -370,16 +402,17 @@ def test_hostile_text_in_free_text_is_kept_literally(browser: Browser, desk_url:
     dialogs: list[str] = []
     page.on("dialog", lambda d: dialogs.append(d.message))
     page.goto(link)
-    expect(page.get_by_text(f"For {HOSTILE}, from A. Physio")).to_be_visible()
-    answers = {**_answers("overextension.yaml"), "name": "Kim <b>Lee</b>", "goal_text": HOSTILE,
+    expect(page.locator("#who-h + p strong").first).to_have_text(HOSTILE)
+    answers = {**_answers("overextension.yaml"), "goal_text": HOSTILE,
                "easers": "</textarea><script>alert(2)</script>"}
-    _fill(page, {**answers, "age": "x"})  # shown again with the error: the typed text comes back
+    confirm(page)
+    _fill(page, {**answers, "pain_onset_weeks": "x"})  # shown again with the error: the text comes back
     page.get_by_role("button", name="Send my answers").click()
     expect(page.locator("#goal_text")).to_have_value(HOSTILE)
     expect(page.locator("#easers")).to_have_value(answers["easers"])
-    page.locator("#age").fill("30")
+    page.locator("#pain_onset_weeks").fill("30")
     page.get_by_role("button", name="Send my answers").click()
-    expect(page.get_by_role("heading", name="Thank you, Kim <b>Lee</b>")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name=f"Thank you, {HOSTILE}")).to_be_visible(timeout=30_000)
     assert dialogs == []
 
 
