@@ -185,7 +185,8 @@ async def _stop(request: Request, token: str, link: Link, answers: dict[str, Any
     referral, _today = await request.app.state.assessor.run(screen_so_far, answers)
     flagged = [k for k in emergency_items() if answers.get(k) in (True, "not_sure")]
     summary = (
-        f"Stopped the intake after an emergency answer: {referral.label}: {referral.reason}"
+        f"Stopped the intake after an emergency answer: {referral.label}: "
+        + "; ".join(dict.fromkeys(r.text for r in referral.reasons))
         if referral
         else "Stopped the intake after answering 'not sure' to an emergency question: " + ", ".join(flagged)
     )
