@@ -1,0 +1,225 @@
+"""Clients as records, accounts and the access log on SQLite and PostgreSQL: a store made
+before them migrates with every record kept and each client given to the account that signed
+it; the log's chain holds under concurrent writers and names a removed or changed entry; the
+command line manages accounts, the clinic and the log, and refuses to guess a client by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from assess.cli.commands import app
+from assess.store.access_log import record, verify
+from assess.store.accounts import Clinician, own_assessments, session_of, set_disabled, sign_in
+from assess.store.database import open_store
+
+runner = CliRunner()
+EXAMPLE = ROOT / "examples" / "deadlift_lockout.yaml"
+PASSWORD = "correct horse battery"
+
+
+def _old_store(url: str) -> None:
+    """A store at migration 0004 (before clients were records), with two accounts, one of
+    whose name signed a client's assessment."""
+    from alembic import command
+    from alembic.config import Config
+
+    from assess.store.database import MIGRATIONS
+    from assess.store.records import new_id
+
+    engine = create_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004")
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        for username, name in (("aphysio", "A. Physio"), ("bcoach", "B. Coach")):
+            conn.execute(
+                text(
+                    "INSERT INTO clinicians (id, username, name, password_hash, created_at) "
+                    "VALUES (:i, :u, :n, 'x', :t)"
+                ),
+                {"i": new_id(), "u": username, "n": name, "t": now},
+            )
+    engine.dispose()
+
+
+def test_an_older_store_migrates_without_loss(store_url: str, tmp_path: Path) -> None:
+    _old_store(store_url.replace("+psycopg", "+psycopg") if store_url.startswith("postgresql") else store_url)
+    # Records written the old way (matched to the account by the name that signed them).
+    engine = open_store(store_url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM client_access"))  # as if saved before 0005: no access rows
+    done = runner.invoke(
+        app,
+        ["run", str(EXAMPLE), "-o", str(tmp_path / "a.pdf"), "--save", "--db", store_url, "--by", "aphysio"],
+    )
+    assert done.exit_code == 0, done.output
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM assessments")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM clinicians")).scalar() == 2
+        assert (
+            conn.execute(text("SELECT role FROM clinicians WHERE username = 'aphysio'")).scalar()
+            == "clinician"
+        )
+
+
+def test_records_signed_before_accounts_had_ids_go_to_their_account(tmp_path: Path) -> None:
+    """The migration itself: a client signed by "A. Physio" in 0004 is A. Physio's after it."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    _old_store(url)
+    now = dt.datetime.now(dt.UTC).isoformat()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO clients (id, name, recorded_by, recorded_at) "
+                "VALUES ('c1', 'Sam', 'A. Physio', :t)"
+            ),
+            {"t": now},
+        )
+    engine.dispose()
+    store = open_store(url)  # upgrades to the newest migration
+    with store.connect() as conn:
+        owners = (
+            conn.execute(
+                text(
+                    "SELECT c.username FROM client_access a JOIN clinicians c "
+                    "ON c.id = a.clinician_id WHERE a.client_id = 'c1'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert owners == ["aphysio"]
+        assert conn.execute(text("SELECT count(*) FROM clients")).scalar() == 1
+
+
+def test_the_log_chain_holds_under_concurrent_writers_and_names_a_change(store_url: str) -> None:
+    engine = open_store(store_url)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(10):
+                record(engine, "viewed a client", actor=f"writer {n}", detail=str(i))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert verify(engine) == (40, None)
+    with engine.begin() as conn:  # someone with the database's owner rights removes the guard
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE access_log DISABLE TRIGGER USER"))
+        else:
+            conn.execute(text("DROP TRIGGER access_log_no_delete"))
+        conn.execute(text("DELETE FROM access_log WHERE id = 17"))
+    _, broken = verify(engine)
+    assert broken is not None and "entry 17 is missing" in broken
+
+
+def test_a_disabled_account_is_refused_and_its_session_ends(store_url: str, tmp_path: Path) -> None:
+    from assess.store.accounts import add_clinician
+
+    engine = open_store(store_url)
+    add_clinician(engine, "one", "Same Name", PASSWORD)
+    add_clinician(engine, "two", "Same Name", PASSWORD)
+    token, first = sign_in(engine, "one", PASSWORD) or ("", None)
+    assert isinstance(first, Clinician) and session_of(engine, token) is not None
+    set_disabled(engine, "one", True)
+    assert session_of(engine, token) is None
+    from assess.domain.errors import UsageError
+
+    with pytest.raises(UsageError, match="disabled"):
+        sign_in(engine, "one", PASSWORD)
+    # Two accounts of one display name: each sees only what was given to it.
+    saved = runner.invoke(
+        app, ["run", str(EXAMPLE), "-o", str(tmp_path / "a.pdf"), "--save", "--db", store_url, "--by", "two"]
+    )
+    assert saved.exit_code == 0, saved.output
+    second = sign_in(engine, "two", PASSWORD)
+    assert second is not None
+    assert len(own_assessments(engine, second[1])) == 1
+    assert own_assessments(engine, Clinician(first.id, "one", "Same Name")) == []
+
+
+def test_the_command_line_manages_accounts_the_clinic_and_the_log(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    assert (
+        runner.invoke(
+            app,
+            [
+                "user",
+                "add",
+                "jp",
+                "--name",
+                "J. Physio",
+                "--profession",
+                "Physiotherapist",
+                "--registration",
+                "PH1",
+                "--password-stdin",
+                "--db",
+                url,
+            ],
+            input=PASSWORD + "\n",
+        ).exit_code
+        == 0
+    )
+    listed = runner.invoke(app, ["user", "list", "--db", url])
+    assert "J. Physio" in listed.output and "enabled" in listed.output
+    assert runner.invoke(app, ["user", "disable", "jp", "--db", url]).exit_code == 0
+    assert "disabled" in runner.invoke(app, ["user", "list", "--db", url]).output
+    assert runner.invoke(app, ["user", "enable", "jp", "--db", url]).exit_code == 0
+    assert runner.invoke(app, ["user", "role", "jp", "administrator", "--db", url]).exit_code == 0
+    assert runner.invoke(app, ["user", "role", "jp", "clinician", "--db", url]).exit_code == 2  # the last one
+    short = runner.invoke(
+        app, ["user", "reset-password", "jp", "--password-stdin", "--db", url], input="short\n"
+    )
+    assert short.exit_code == 2 and "too short" in short.output
+    bad = runner.invoke(app, ["clinic", "set", "--name", "Riverside", "--emergency", "call us", "--db", url])
+    assert bad.exit_code == 2 and "emergency_number" in bad.output
+    assert (
+        runner.invoke(
+            app, ["clinic", "set", "--name", "Riverside", "--emergency", "999", "--db", url]
+        ).exit_code
+        == 0
+    )
+    assert "Emergency number: 999" in runner.invoke(app, ["clinic", "show", "--db", url]).output
+    verified = runner.invoke(app, ["log", "verify", "--db", url])
+    assert verified.exit_code == 0 and "intact" in verified.output
+    assert runner.invoke(app, ["log", "--db", url]).exit_code == 0
+    from assess.store.access_log import entries
+
+    actions = [e.action for e in reversed(entries(open_store(url)))]
+    assert actions[:4] == ["added an account", "disabled an account", "enabled an account", "changed a role"]
+
+
+def test_save_without_client_refuses_a_name_already_stored_listing_the_candidates(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    first = runner.invoke(
+        app,
+        ["run", str(EXAMPLE), "-o", str(tmp_path / "1.pdf"), "--save", "--db", url, "--born", "1990-05-01"],
+    )
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["run", str(EXAMPLE), "-o", str(tmp_path / "2.pdf"), "--save", "--db", url])
+    assert again.exit_code == 2 and "born 01 May 1990" in again.output and "--client" in again.output
+    assert not (tmp_path / "2.pdf").exists()
+    other = runner.invoke(
+        app,
+        ["run", str(EXAMPLE), "-o", str(tmp_path / "3.pdf"), "--save", "--db", url, "--born", "1971-02-03"],
+    )
+    assert other.exit_code == 0 and "new client" in other.output
