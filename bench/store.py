@@ -75,10 +75,15 @@ def main() -> None:
         print(f"peak memory, 1 worker: {peak_half} MiB at {n // 2:,} stored, {peak_one} MiB at {n:,} "
               f"({peak_one / peak_half:.2f}x for 2x the store)")
         example = str(ROOT / "examples" / "deadlift_lockout.yaml")
+        import sqlite3
+
+        with sqlite3.connect(f"{tmp}/full.db") as db:  # a visit of a stored client, named by id
+            client = db.execute("SELECT id FROM clients LIMIT 1").fetchone()[0]
         plain, saved = [], []
         for i in range(5):  # interleaved, so that both meet the same machine
             plain.append(whole(["run", example, "-o", f"{tmp}/p{i}.pdf"])[0])
-            saved.append(whole(["run", example, "-o", f"{tmp}/s{i}.pdf", "--save", "--db", full])[0])
+            saved.append(whole(["run", example, "-o", f"{tmp}/s{i}.pdf", "--save", "--db", full,
+                                "--client", client])[0])
         p, s = statistics.median(plain), statistics.median(saved)
         print(f"assess run: {p:.2f} s; with --save into the {n:,}-assessment store: {s:.2f} s "
               f"(+{(s - p) * 1000:.0f} ms, {s / p:.2f}x)")

@@ -107,6 +107,7 @@ def main() -> None:
     from assess.store.accounts import add_clinician
     from assess.store.database import open_store
     from assess.store.links import make_link
+    from assess.store.people import NewClient, add_client
     from assess.store.records import save_assessment
 
     example = ROOT / "examples" / "hinge_after_injury.yaml"
@@ -117,9 +118,16 @@ def main() -> None:
         clinician = add_clinician(store, "bench", "B. Ench", PASSWORD)
         done = rendered(assess_file(example))
         saved = save_assessment(store, done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
-                                recorded_by="B. Ench")
-        tokens = [make_link(store, clinician, f"client {n}") for n in range(clients * each)]
-        burst_tokens = [make_link(store, clinician, f"at once {n}") for n in range(clients)]
+                                recorded_by="bench")
+
+        def link_for(name: str) -> str:
+            with store.begin() as conn:
+                record = add_client(conn, NewClient(name, "1980-06-15", phone="0113 496 0000"), by="bench",
+                                    owner_id=clinician.id)
+            return make_link(store, clinician, record.id)
+
+        tokens = [link_for(f"client {n}") for n in range(clients * each)]
+        burst_tokens = [link_for(f"at once {n}") for n in range(clients)]
         bare = []
         for _ in range(5):
             start = time.perf_counter()
@@ -155,11 +163,13 @@ def main() -> None:
             def opened(token: str) -> tuple[str, dict[str, str], float]:
                 status, page, jar, took = _request(port, "GET", f"/intake/{token}")
                 assert status == 200, status
-                return urlencode([("csrf", _csrf(page)), *_form(answers)]), jar, took
+                form = [("csrf", _csrf(page)), ("confirm_identity", "yes"), *_form(answers)]
+                return urlencode(form), jar, took
 
             def send(token: str, body: str, jar: dict[str, str]) -> float:
-                status, plan, _, sent = _request(port, "POST", f"/intake/{token}", body, jar)
-                assert status == 200 and b"plan" in plan, status
+                # Sent: the client is sent on to their plan page (which waits for the clinician).
+                status, _, _, sent = _request(port, "POST", f"/intake/{token}", body, jar)
+                assert status == 303, status
                 return sent
 
             def client(n: int) -> None:

@@ -82,9 +82,9 @@ def export_cmd(
 
             a, inputs, parties = load_assessment(path), [path], None
         else:
-            from assess.fhir.parties import parties_of
             from assess.store.access_log import record
             from assess.store.database import open_store, resolve_url
+            from assess.store.exports import parties_of
             from assess.store.records import get_assessment, recorder
 
             engine = open_store(resolve_url(db))

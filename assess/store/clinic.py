@@ -4,14 +4,20 @@ through, and an optional logo. Each change is a new row; the newest is in force.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, insert, select
 
 from assess.domain.errors import UsageError
+from assess.rendering.letterhead import Letterhead
 from assess.store.records import utc_now
 from assess.store.tables import clinic_settings
+
+if TYPE_CHECKING:
+    from assess.store.accounts import Clinician
 
 PNG = b"\x89PNG\r\n\x1a\n"
 LOGO_BYTES = 200_000  # design choice: a letterhead logo, not a photograph
@@ -98,3 +104,16 @@ def set_clinic(engine: Engine, by: str, **changes: str | bytes | None) -> Clinic
             )
         )
     return new
+
+
+def letterhead_of(clinic: Clinic | None, clinician: Clinician | None) -> Letterhead:
+    logo = (
+        f"data:image/png;base64,{base64.b64encode(clinic.logo).decode()}" if clinic and clinic.logo else None
+    )
+    return Letterhead(
+        clinic.name if clinic else None,
+        tuple(clinic.lines()) if clinic else (),
+        logo,
+        tuple(clinician.signature()) if clinician else (),
+        clinician.name if clinician else None,
+    )

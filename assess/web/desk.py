@@ -236,9 +236,8 @@ async def client_pdf(request: Request) -> Response:
 
 async def letterhead_for_client(request: Request, client_id: str, clinician_id: str) -> Any:
     def find() -> Any:
-        from assess.rendering.letterhead import letterhead_of
         from assess.store.accounts import account_by_id
-        from assess.store.clinic import clinic
+        from assess.store.clinic import clinic, letterhead_of
 
         store = request.app.state.store
         return letterhead_of(clinic(store), account_by_id(store, clinician_id))
@@ -252,9 +251,8 @@ async def letterhead(request: Request, stored: StoredAssessment) -> Any:
     from assess.store.releases import release_of
 
     def find() -> Any:
-        from assess.rendering.letterhead import letterhead_of
         from assess.store.accounts import account_by_id
-        from assess.store.clinic import clinic
+        from assess.store.clinic import clinic, letterhead_of
         from assess.store.people import owner_of
 
         store = request.app.state.store

@@ -161,7 +161,8 @@ def test_a_stored_client_exports_with_identifiers_and_is_created_only_once(tmp_p
     by_type = {e["resource"]["resourceType"]: e for e in first["entry"]}
     patient = by_type["Patient"]
     assert patient["resource"]["birthDate"] == "1990-05-01"
-    assert {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"} in patient["resource"]["identifier"]
+    nhs = {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9434765919"}
+    assert nhs in patient["resource"]["identifier"]
     assert patient["request"]["ifNoneExist"] == "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"
     # The second export is the same transaction: the server's conditional create finds the first.
     assert [e["request"] for e in second["entry"]] == [e["request"] for e in first["entry"]]

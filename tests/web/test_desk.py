@@ -51,8 +51,11 @@ def _save(url: str, example: str, by: str, tmp: Path, *, date: str | None = None
         doc["date"] = date
     path = tmp / f"{example}-{by}-{date}.yaml"
     path.write_text(yaml.safe_dump(doc))
+    # A later visit of a stored client names it by id: nothing is matched by name.
+    with open_store(url).connect() as conn:
+        known = conn.execute(select(clients.c.id).where(clients.c.name == doc["answers"]["name"])).scalar()
     done = CliRunner().invoke(app, ["run", str(path), "-o", str(tmp / f"{path.stem}.pdf"), "--save",
-                                    "--db", url, "--by", by])
+                                    "--db", url, "--by", by, *(["--client", known] if known else [])])
     assert done.exit_code == 0, done.output
 
 

@@ -35,16 +35,16 @@ def changes_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     a sign-off), two visits of Tom Reyes, and B. Coach's assessment."""
     tmp = tmp_path_factory.mktemp("changes")
     url = clinic(tmp)
-    _save(url, "self_report_older.yaml", "A. Physio", tmp)
-    _save(url, "hinge_after_injury.yaml", "A. Physio", tmp, date="2026-10-20", pain_now=5)
-    _save(url, "hinge_after_injury.yaml", "A. Physio", tmp, date="2026-11-20")
-    _save(url, "overextension.yaml", "B. Coach", tmp)
+    _save(url, "self_report_older.yaml", "aphysio", tmp)
+    _save(url, "hinge_after_injury.yaml", "aphysio", tmp, date="2026-10-20", pain_now=5)
+    _save(url, "hinge_after_injury.yaml", "aphysio", tmp, date="2026-11-20")
+    _save(url, "overextension.yaml", "bcoach", tmp)
     yield from serve(url)
 
 
 def _pdf_text(page: Page) -> str:
     with page.expect_download() as got:
-        page.get_by_role("link", name="Download the PDF").click()
+        page.get_by_role("link", name="Clinician copy (PDF, with the answers)").click()
     pdf = Path(got.value.path()).read_bytes()
     return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
 
