@@ -51,12 +51,16 @@ def _assess_and_write(intake: str, pdf_path: str, json_path: str | None, *, audi
 
         wanted = [Output(pdf_path, "PDF")] + ([Output(json_path, "JSON")] if json_path else [])
         check_outputs(wanted, inputs=[] if intake == "-" else [Path(intake)], force=force)
+        head = None
         if store:
+            from assess.store.clinic import letterhead_for
             from assess.store.database import open_store
 
-            open_store(store)  # a store that cannot be opened stops the run before anything is written
+            # A store that cannot be opened stops the run before anything is written; the PDF of
+            # a saved record carries the clinic and the account that signs it.
+            head = letterhead_for(open_store(store), by)
         done = assess_and_render(Path(intake), with_audit=audit, page_size=paper, archival=archival,
-                                 pdf_maker=ahead.render)
+                                 pdf_maker=ahead.render, letterhead=head)
     if store:
         from assess.store.records import keep_rendered
 

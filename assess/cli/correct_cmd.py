@@ -71,6 +71,10 @@ def correct(
         who = recorder(by, done.assessment.clinician)
         saved = save_correction(store, stored.id, done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
                                 recorded_by=who, reason=reason)
+        from assess.store.access_log import record
+
+        record(store, "corrected an assessment", actor=f"{who} (command line)", client_id=saved.client_id,
+               assessment_id=saved.assessment_id, detail=f"new version of {stored.id[:8]}: {reason}")
         to_stderr = "-" in (output, json_path)
         say(f"saved as assessment {saved.assessment_id[:8]}, correcting {stored.id[:8]} (by {who}: {reason})",
             to_stderr=to_stderr)

@@ -10,13 +10,15 @@ from assess.domain.assessment import Assessment
 from assess.domain.decisions import Decision
 from assess.domain.errors import InvalidInput
 from assess.reasoning.adjust import apply_decision
+from assess.rendering.letterhead import Letterhead
 from assess.rendering.pdf import PageSize
 from assess.services.render import Rendered, rendered
 
 
-def decided(a: Assessment, decision: Decision, *, page_size: PageSize = "A4") -> Rendered:
+def decided(a: Assessment, decision: Decision, *, page_size: PageSize = "A4",
+            letterhead: Letterhead | None = None) -> Rendered:
     """`a` with `decision` made and rendered (InvalidInput, naming the field, if it cannot be)."""
-    return rendered(apply_decision(load_knowledge(), a, decision), page_size=page_size)
+    return rendered(apply_decision(load_knowledge(), a, decision), page_size=page_size, letterhead=letterhead)
 
 
 def reapplied(a: Assessment, decisions: Sequence[Decision],

@@ -26,12 +26,13 @@ class Rendered:
 
 def assess_and_render(path: Path, *, with_audit: bool = True, page_size: PageSize = "A4",
                       archival: bool = False, now: dt.datetime | None = None,
-                      pdf_maker: Callable[[PdfRequest], bytes] = pdf_from_html) -> Rendered:
+                      pdf_maker: Callable[[PdfRequest], bytes] = pdf_from_html,
+                      letterhead: Letterhead | None = None) -> Rendered:
     """An intake file to its assessment, PDF and JSON: the one path the CLI and batch share.
     `pdf_maker` turns the finished HTML into the PDF (rendering.ahead's helper process, or
     WeasyPrint here)."""
     return rendered(assess_file(path, now=now), with_audit=with_audit, page_size=page_size,
-                    archival=archival, pdf_maker=pdf_maker)
+                    archival=archival, pdf_maker=pdf_maker, letterhead=letterhead)
 
 
 def rendered(assessment: Assessment, *, with_audit: bool = True, page_size: PageSize = "A4",

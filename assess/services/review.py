@@ -12,6 +12,7 @@ from typing import Any
 from assess.domain.assessment import Assessment
 from assess.domain.errors import FieldProblem, InvalidInput
 from assess.files.intake_io import read_document
+from assess.rendering.letterhead import Letterhead
 from assess.rendering.pdf import PageSize
 from assess.services.decide import reapplied
 from assess.services.pipeline import assess_intake
@@ -60,15 +61,16 @@ def assess_correction(path: Path, old: Assessment, history: Sequence[Assessment]
 
 def corrected(update: object, old: Assessment, history: Sequence[Assessment], *, source: str,
               text: str | None = None, now: dt.datetime | None = None, with_audit: bool = True,
-              page_size: PageSize = "A4") -> Rendered:
+              page_size: PageSize = "A4", letterhead: Letterhead | None = None) -> Rendered:
     """As assess_correction, with the correction given as data (the desk's form) from `source`."""
     return _assess_over(update, text, source, old, history, same_visit=True, now=now, with_audit=with_audit,
-                        page_size=page_size)
+                        page_size=page_size, letterhead=letterhead)
 
 
 def _assess_over(update: object, text: str | None, source: str, base: Assessment,
                  history: Sequence[Assessment], *, same_visit: bool,
-                 now: dt.datetime | None, with_audit: bool, page_size: PageSize) -> Rendered:
+                 now: dt.datetime | None, with_audit: bool, page_size: PageSize,
+                 letterhead: Letterhead | None = None) -> Rendered:
     doc = merged_intake(base, update, source, same_visit=same_visit)
     last_plan = set(history[-1].plan.exercise_ids()) if history else set()
     retests = doc.get("retests")
@@ -84,4 +86,4 @@ def _assess_over(update: object, text: str | None, source: str, base: Assessment
     if history and assessment.assessed_on < history[-1].assessed_on:
         why = f"the review is dated before the last visit ({history[-1].assessed_on}); give this visit's date"
         raise InvalidInput(source, [FieldProblem("date", why)])
-    return rendered(assessment, with_audit=with_audit, page_size=page_size)
+    return rendered(assessment, with_audit=with_audit, page_size=page_size, letterhead=letterhead)

@@ -117,3 +117,17 @@ def letterhead_of(clinic: Clinic | None, clinician: Clinician | None) -> Letterh
         tuple(clinician.signature()) if clinician else (),
         clinician.name if clinician else None,
     )
+
+
+def letterhead_for(engine: Engine, by: str | None) -> Letterhead:
+    """The letterhead of a record saved on the command line: the clinic, and the account whose
+    username `--by` gives (none for another name)."""
+    from assess.store.accounts import account
+
+    who = None
+    if by:
+        try:
+            who = account(engine, by)
+        except UsageError:
+            who = None
+    return letterhead_of(clinic(engine), who)

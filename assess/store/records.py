@@ -306,9 +306,13 @@ def recorder(given: str | None, clinician: str | None = None) -> str:
 def keep_rendered(url: str, by: str | None, done: Rendered, client_id: str | None = None,
                   born: dt.date | None = None) -> str:
     """Save what `assess run` or a batch worker rendered; the words say where it went."""
+    from assess.store.access_log import record
     from assess.store.database import open_store
 
-    saved = save_assessment(open_store(url), done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
-                            recorded_by=recorder(by, done.assessment.clinician), client_id=client_id,
-                            born=born)
+    engine = open_store(url)
+    who = recorder(by, done.assessment.clinician)
+    saved = save_assessment(engine, done.assessment, json_bytes=done.json_bytes, pdf=done.pdf,
+                            recorded_by=who, client_id=client_id, born=born)
+    record(engine, "saved an assessment", actor=f"{who} (command line)", client_id=saved.client_id,
+           assessment_id=saved.assessment_id)
     return f"saved as assessment {saved.assessment_id[:8]}" + (" (new client)" if saved.new_client else "")

@@ -16,8 +16,9 @@ from assess.domain.decisions import Decision
 from assess.domain.errors import InvalidInput, UsageError
 from assess.store.corrections import save_correction, superseded_by
 from assess.store.records import StoredAssessment, earlier_documents, utc_now
-from assess.web.desk import assessment_page, own, page
+from assess.web.desk import assessment_page, letterhead, own, page
 from assess.web.guard import checked_form
+from assess.web.logged import log
 from assess.web.measures import place, read_measurements, rows_of
 
 REASON_MAX = 500
@@ -81,9 +82,12 @@ async def save_measurements(request: Request) -> Response:
         try:
             history = await run_in_threadpool(_history, request.app.state.url, stored, a)
             done = await request.app.state.assessor.run(corrected, update, a, history,
-                                                        source="the measurements form")
+                                                        source="the measurements form",
+                                                        letterhead=await letterhead(request, stored))
             new_id = await run_in_threadpool(_save, request, stored, done, clinician.name,
                                              f"measurements: {reason}")
+            await log(request, "changed the measurements", clinician, client_id=stored.client_id,
+                      assessment_id=new_id, detail=f"new version of {stored.id[:8]}: {reason}")
             return RedirectResponse(f"/desk/assessments/{new_id}", status_code=303)
         except InvalidInput as exc:
             summary = place(exc.problems, rows)
@@ -131,9 +135,13 @@ async def decide(request: Request) -> Response:
         from assess.services.decide import decided
 
         try:
-            done = await request.app.state.assessor.run(decided, a, decision)
+            done = await request.app.state.assessor.run(decided, a, decision,
+                                                        letterhead=await letterhead(request, stored))
             said = decision_words(kb, a, (decision,))[0][1]
             new_id = await run_in_threadpool(_save, request, stored, done, clinician.name, said)
+            await log(request, "signed off the plan" if decision.kind == "sign_off" else "changed the plan",
+                      clinician, client_id=stored.client_id, assessment_id=new_id,
+                      detail=f"new version of {stored.id[:8]}: {said}")
             return RedirectResponse(f"/desk/assessments/{new_id}", status_code=303)
         except InvalidInput as exc:
             errors = {p.path or "kind": p.message[0].upper() + p.message[1:] for p in exc.problems}

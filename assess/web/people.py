@@ -66,7 +66,8 @@ async def new_client(request: Request) -> Response:
 
     record = await run_in_threadpool(add)
     await log(request, "added a client", clinician, client_id=record.id)
-    return RedirectResponse(f"/desk/clients/{record.id}", status_code=303)
+    # Its own fragment: otherwise the browser keeps the form's (#new) across the redirect.
+    return RedirectResponse(f"/desk/clients/{record.id}#record", status_code=303)
 
 
 async def _client(request: Request) -> tuple[Clinician, str, ClientRecord]:
@@ -114,7 +115,9 @@ def _client_context(store: Engine, record: ClientRecord, clinician: Clinician) -
         "intake_links": links_of(store, record.id),
         "plan_links": plan_links_of(store, record.id),
         "people": [(who, owner) for who, owner in people if who is not None],
-        "colleagues": [a for a in accounts(store) if a.id not in with_ids and not a.disabled],
+        # An administrator sees every client already: sharing is with clinicians.
+        "colleagues": [a for a in accounts(store)
+                       if a.id not in with_ids and not a.disabled and not a.administrator],
         "viewed": [e for e in entries(store, client_id=record.id, limit=200)],
         "now": dt.datetime.now(dt.UTC),
     }

@@ -223,3 +223,71 @@ def test_save_without_client_refuses_a_name_already_stored_listing_the_candidate
         ["run", str(EXAMPLE), "-o", str(tmp_path / "3.pdf"), "--save", "--db", url, "--born", "1971-02-03"],
     )
     assert other.exit_code == 0 and "new client" in other.output
+
+
+def test_a_saved_records_pdf_carries_the_clinic_and_the_clinician_who_signs_it(tmp_path: Path) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from assess.store.access_log import entries
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    made = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "jp",
+            "--name",
+            "J. Physio",
+            "--profession",
+            "Physiotherapist",
+            "--registration",
+            "PH123456",
+            "--password-stdin",
+            "--db",
+            url,
+        ],
+        input=PASSWORD + "\n",
+    )
+    assert made.exit_code == 0, made.output
+    assert (
+        runner.invoke(
+            app,
+            [
+                "clinic",
+                "set",
+                "--name",
+                "Riverside Physiotherapy",
+                "--phone",
+                "0113 496 0000",
+                "--emergency",
+                "999",
+                "--db",
+                url,
+            ],
+        ).exit_code
+        == 0
+    )
+    done = runner.invoke(
+        app,
+        [
+            "run",
+            str(ROOT / "examples" / "red_flag.yaml"),
+            "-o",
+            str(tmp_path / "a.pdf"),
+            "--save",
+            "--db",
+            url,
+            "--by",
+            "jp",
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    words = " ".join(
+        p.extract_text() or "" for p in PdfReader(io.BytesIO((tmp_path / "a.pdf").read_bytes())).pages
+    )
+    assert "Riverside Physiotherapy" in words and "Tel 0113 496 0000" in words
+    assert "J. Physio" in words and "Physiotherapist, registration PH123456" in words
+    assert entries(open_store(url))[0].action == "saved an assessment"

@@ -181,7 +181,7 @@ def test_another_clinicians_assessment_is_404(context: BrowserContext, desk_url:
     page = context.new_page()
     _sign_in(page, desk_url)
     for path in (f"/desk/assessments/{theirs[0]}", f"/desk/assessments/{theirs[0]}/plan.pdf",
-                 "/desk/assessments/not-an-id"):
+                 f"/desk/assessments/{theirs[0]}/client-copy.pdf", "/desk/assessments/not-an-id"):
         response = page.goto(desk_url + path)
         assert response is not None and response.status == 404, path
         expect(page.get_by_role("heading", name="Not found")).to_be_visible()
@@ -263,7 +263,7 @@ def add_client(page: Page, desk_url: str, name: str, born: str = "1980-06-15") -
     page.get_by_label("Telephone").fill("0113 496 0000")
     page.get_by_role("button", name="Add the client").click()
     expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
-    return page.url
+    return page.url.split("#")[0]
 
 
 def intake_link(page: Page) -> str:
