@@ -273,3 +273,13 @@ def shared_with(engine: Engine, client_id: str) -> list[tuple[str, bool]]:
             .order_by(client_access.c.granted_at)
         ).all()
     return [(str(r[0]), bool(r[1])) for r in rows]
+
+
+def withdraw(conn: Connection, client_id: str, clinician_id: str) -> bool:
+    """End an account's shared access to a client (never the owner's); False when it had none."""
+    from sqlalchemy import delete
+
+    done = conn.execute(delete(client_access).where(and_(
+        client_access.c.client_id == client_id, client_access.c.clinician_id == clinician_id,
+        client_access.c.owner == 0)))
+    return bool(done.rowcount)

@@ -69,6 +69,7 @@ def create_app(url: str) -> Starlette:
             Route("/desk/clients/{client_id}/plan-links", people.new_plan_link, methods=["POST"]),
             Route("/desk/clients/{client_id}/revoke", people.revoke, methods=["POST"]),
             Route("/desk/clients/{client_id}/share", people.share, methods=["POST"]),
+            Route("/desk/clients/{client_id}/unshare", people.unshare, methods=["POST"]),
             Route("/desk/log", admin.log_page),
             Route("/desk/clinic", admin.clinic_page, methods=["GET"]),
             Route("/desk/clinic", admin.set_clinic_page, methods=["POST"]),

@@ -54,8 +54,14 @@ async def new_client(request: Request) -> Response:
     clinician, csrf = await signed_in_clinician(request)
     form = await checked_form(request, csrf)
     typed = {k: str(form.get(k, "")).strip()[:200] for k in FIELDS}
-    new = NewClient(typed["name"], typed["date_of_birth"], typed["phone"], typed["email"],
-                    typed["identifier_kind"], typed["identifier_value"])
+    new = NewClient(
+        typed["name"],
+        typed["date_of_birth"],
+        typed["phone"],
+        typed["email"],
+        typed["identifier_kind"],
+        typed["identifier_value"],
+    )
     errors = new.problems(dt.date.today())
     if errors:
         return await clients_page(request, typed=typed, errors=errors)
@@ -110,14 +116,17 @@ def _client_context(store: Engine, record: ClientRecord, clinician: Clinician) -
     given = shared_with(store, record.id)
     people = [(account_by_id(store, cid), owner) for cid, owner in given]
     with_ids = {cid for cid, _ in given}
+    owner = next((cid for cid, is_owner in given if is_owner), None)
     return {
         "visits": visits,
+        "may_unshare": clinician.administrator or owner == clinician.id,
         "intake_links": links_of(store, record.id),
         "plan_links": plan_links_of(store, record.id),
         "people": [(who, owner) for who, owner in people if who is not None],
         # An administrator sees every client already: sharing is with clinicians.
-        "colleagues": [a for a in accounts(store)
-                       if a.id not in with_ids and not a.disabled and not a.administrator],
+        "colleagues": [
+            a for a in accounts(store) if a.id not in with_ids and not a.disabled and not a.administrator
+        ],
         "viewed": [e for e in entries(store, client_id=record.id, limit=200)],
         "now": dt.datetime.now(dt.UTC),
     }
@@ -220,4 +229,27 @@ async def share(request: Request) -> Response:
 
     await run_in_threadpool(give)
     await log(request, "shared a client", clinician, client_id=record.id, detail=f"with {colleague.username}")
+    return RedirectResponse(f"/desk/clients/{record.id}#people", status_code=303)
+
+
+async def unshare(request: Request) -> Response:
+    """Withdraw a colleague's shared access (the client's owner or an administrator only)."""
+    from assess.store.people import owner_of, withdraw
+
+    clinician, csrf, record = await _client(request)
+    form = await checked_form(request, csrf)
+    owner = await run_in_threadpool(owner_of, request.app.state.store, record.id)
+    if owner != clinician.id and not clinician.administrator:
+        raise HTTPException(404)
+    colleague = str(form.get("clinician_id", ""))
+
+    def take_back() -> bool:
+        with request.app.state.store.begin() as conn:
+            return withdraw(conn, record.id, colleague)
+
+    if not await run_in_threadpool(take_back):
+        raise HTTPException(404)
+    await log(
+        request, "withdrew a share", clinician, client_id=record.id, detail=f"from account {colleague[:8]}"
+    )
     return RedirectResponse(f"/desk/clients/{record.id}#people", status_code=303)

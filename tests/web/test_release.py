@@ -254,3 +254,29 @@ def test_the_administrator_reads_the_access_log_and_it_notices_an_edited_row(
         conn.execute(text("UPDATE access_log SET actor = 'nobody' WHERE id = 2"))
     admin.reload()
     expect(admin.get_by_role("alert")).to_contain_text("entry 2 was changed")
+
+
+def test_a_client_shared_with_a_colleague_is_theirs_to_see_until_sharing_stops(
+        browser: Browser, clinic_url: tuple[str, str]) -> None:
+    desk, store_url = clinic_url
+    add_clinician(open_store(store_url), "colleague", "C. Olleague", PASSWORD)
+    _, record = _new_client_link(browser, desk, "Shared Client")
+    colleague = browser.new_context().new_page()
+    _sign_in(colleague, desk, "colleague")
+    response = colleague.goto(record)
+    assert response is not None and response.status == 404  # not shared yet
+    owner = browser.new_context().new_page()
+    _sign_in(owner, desk)
+    owner.goto(record)
+    owner.get_by_label("Share with a colleague").select_option("colleague")
+    owner.get_by_role("button", name="Share", exact=True).click()
+    shared = owner.locator("#people li").filter(has_text="C. Olleague (colleague)")
+    expect(shared).to_have_count(1)
+    response = colleague.goto(record)
+    assert response is not None and response.status == 200
+    # Only the owner (or an administrator) stops sharing.
+    expect(colleague.get_by_role("button", name="Stop sharing with C. Olleague")).to_have_count(0)
+    owner.get_by_role("button", name="Stop sharing with C. Olleague").click()
+    expect(shared).to_have_count(0)
+    response = colleague.goto(record)
+    assert response is not None and response.status == 404
