@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from assess.store.records import aware, utc_now
 from assess.store.tables import access_log, access_log_head
@@ -61,44 +61,68 @@ def record(
 ) -> None:
     """Add one entry, in its own transaction, chained to the entry before it."""
     with engine.begin() as conn:
-        # The head row's update comes first: it takes the write lock, so concurrent writers
-        # queue here and each reads the true last row.
-        writes = conn.execute(
-            update(access_log_head)
-            .where(access_log_head.c.id == 1)
-            .values(writes=access_log_head.c.writes + 1)
-            .returning(access_log_head.c.writes)
-        ).scalar_one()
-        last = conn.execute(select(access_log.c.sha256).order_by(access_log.c.id.desc()).limit(1)).scalar()
-        # Microseconds kept: both back ends store them, and the digest reads them back the same.
-        entry = Entry(
-            int(writes),
-            utc_now(),
-            actor_id,
-            actor[:120],
+        record_in(
+            conn,
             action,
-            client_id,
-            assessment_id,
-            detail,
-            origin[:80],
-            last or GENESIS,
-            "",
+            actor=actor,
+            actor_id=actor_id,
+            client_id=client_id,
+            assessment_id=assessment_id,
+            detail=detail,
+            origin=origin,
         )
-        conn.execute(
-            insert(access_log).values(
-                id=entry.id,
-                at=entry.at,
-                actor_id=actor_id,
-                actor=entry.actor,
-                action=action,
-                client_id=client_id,
-                assessment_id=assessment_id,
-                detail=detail,
-                origin=entry.origin,
-                prev_sha256=entry.prev_sha256,
-                sha256=entry.digest(),
-            )
+
+
+def record_in(
+    conn: Connection,
+    action: str,
+    *,
+    actor: str,
+    actor_id: str | None = None,
+    client_id: str | None = None,
+    assessment_id: str | None = None,
+    detail: str = "",
+    origin: str = "command line",
+) -> None:
+    """Add one entry within the caller's transaction: it lands with what it records, or not at all."""
+    # The head row's update takes the write lock, so concurrent writers queue here and each
+    # reads the true last row.
+    writes = conn.execute(
+        update(access_log_head)
+        .where(access_log_head.c.id == 1)
+        .values(writes=access_log_head.c.writes + 1)
+        .returning(access_log_head.c.writes)
+    ).scalar_one()
+    last = conn.execute(select(access_log.c.sha256).order_by(access_log.c.id.desc()).limit(1)).scalar()
+    # Microseconds kept: both back ends store them, and the digest reads them back the same.
+    entry = Entry(
+        int(writes),
+        utc_now(),
+        actor_id,
+        actor[:120],
+        action,
+        client_id,
+        assessment_id,
+        detail,
+        origin[:80],
+        last or GENESIS,
+        "",
+    )
+    conn.execute(
+        insert(access_log).values(
+            id=entry.id,
+            at=entry.at,
+            actor_id=actor_id,
+            actor=entry.actor,
+            action=action,
+            client_id=client_id,
+            assessment_id=assessment_id,
+            detail=detail,
+            origin=entry.origin,
+            prev_sha256=entry.prev_sha256,
+            sha256=entry.digest(),
         )
+    )
 
 
 def _entry(row: object) -> Entry:

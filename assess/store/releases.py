@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from assess.domain.errors import UsageError
 from assess.store.accounts import Clinician
@@ -84,18 +84,23 @@ def release(engine: Engine, clinician: Clinician, stored: StoredAssessment) -> R
 
 
 def make_plan_link(engine: Engine, clinician: Clinician, client_id: str) -> str:
+    with engine.begin() as conn:
+        return make_plan_link_in(conn, clinician.id, client_id)
+
+
+def make_plan_link_in(conn: Connection, clinician_id: str, client_id: str) -> str:
+    """A new plan link token for the client, within the caller's transaction."""
     token = secrets.token_urlsafe(32)
     now = utc_now()
-    with engine.begin() as conn:
-        conn.execute(
-            insert(plan_links).values(
-                token_sha256=_hash(token),
-                client_id=client_id,
-                created_by=clinician.id,
-                created_at=now,
-                expires_at=now + dt.timedelta(days=PLAN_LINK_DAYS),
-            )
+    conn.execute(
+        insert(plan_links).values(
+            token_sha256=_hash(token),
+            client_id=client_id,
+            created_by=clinician_id,
+            created_at=now,
+            expires_at=now + dt.timedelta(days=PLAN_LINK_DAYS),
         )
+    )
     return token
 
 

@@ -234,17 +234,6 @@ async def client_pdf(request: Request) -> Response:
     return Response(content, media_type="application/pdf", headers=download_name(stored, "client"))
 
 
-async def letterhead_for_client(request: Request, client_id: str, clinician_id: str) -> Any:
-    def find() -> Any:
-        from assess.store.accounts import account_by_id
-        from assess.store.clinic import clinic, letterhead_of
-
-        store = request.app.state.store
-        return letterhead_of(clinic(store), account_by_id(store, clinician_id))
-
-    return await run_in_threadpool(find)
-
-
 async def letterhead(request: Request, stored: StoredAssessment) -> Any:
     """The clinic and the clinician who signs this assessment's PDFs: who released it, else the
     account whose client it is, else none."""

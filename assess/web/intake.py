@@ -137,23 +137,24 @@ async def submit(request: Request) -> Response:
 
 
 async def _save(request: Request, token: str, link: Link, a: Any) -> Response:
-    from assess.store.releases import make_plan_link
+    from assess.store.clinic import clinic, letterhead_of
+    from assess.web.logged import origin
 
     document = a.to_json()
     try:
-        saved = await run_in_threadpool(
-            use_link, request.app.state.store, token, link, a, json_bytes=document.encode("utf-8"), pdf=None
+        saved, plan_token = await run_in_threadpool(
+            lambda: use_link(
+                request.app.state.store,
+                token,
+                link,
+                a,
+                json_bytes=document.encode("utf-8"),
+                pdf=None,
+                origin=origin(request),
+            )
         )
     except UsageError:
         raise HTTPException(404, GONE) from None
-    await log(
-        request,
-        "client sent an intake",
-        None,
-        actor="client (intake link)",
-        client_id=saved.client_id,
-        assessment_id=saved.assessment_id,
-    )
     if a.plan.referral and a.plan.referral_detail:
         emergency = a.plan.referral_detail.urgency == "emergency"
         await alert_by_email(
@@ -164,12 +165,10 @@ async def _save(request: Request, token: str, link: Link, a: Any) -> Response:
             emergency=emergency,
             summary=f"{a.plan.referral_detail.label}: {a.plan.reason}",
         )
-    from assess.web.desk import letterhead_for_client
-
-    head = await letterhead_for_client(request, saved.client_id, link.clinician.id)
-    request.app.state.pdfs.later(saved.assessment_id, document, link.clinician.name, head)
-    plan_token = await run_in_threadpool(
-        make_plan_link, request.app.state.store, link.clinician, saved.client_id
+    # The PDF, from the clinic and the link's clinician, waits for a quiet moment.
+    home = await run_in_threadpool(clinic, request.app.state.store)
+    request.app.state.pdfs.later(
+        saved.assessment_id, document, link.clinician.name, letterhead_of(home, link.clinician)
     )
     response = RedirectResponse(str(request.url_for("plan", token=plan_token)) + "?sent=1", status_code=303)
     response.delete_cookie(PRE_SESSION_COOKIE, path="/")
