@@ -6,6 +6,7 @@ command line manages accounts, the clinic and the log, and refuses to guess a cl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from pathlib import Path
 
@@ -72,11 +73,11 @@ def test_an_older_store_migrates_without_loss(store_url: str, tmp_path: Path) ->
         )
 
 
-def test_records_signed_before_accounts_had_ids_go_to_their_account(tmp_path: Path) -> None:
+def test_records_signed_before_accounts_had_ids_go_to_their_account(store_url: str) -> None:
     """The migration itself: a client signed by "A. Physio" in 0004 is A. Physio's after it."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = store_url
     _old_store(url)
-    now = dt.datetime.now(dt.UTC).isoformat()
+    now = dt.datetime.now(dt.UTC)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(
@@ -291,3 +292,33 @@ def test_a_saved_records_pdf_carries_the_clinic_and_the_clinician_who_signs_it(t
     assert "Riverside Physiotherapy" in words and "Tel 0113 496 0000" in words
     assert "J. Physio" in words and "Physiotherapist, registration PH123456" in words
     assert entries(open_store(url))[0].action == "saved an assessment"
+
+
+def test_a_plan_link_opens_until_it_expires_or_is_withdrawn(store_url: str) -> None:
+    from sqlalchemy import update
+
+    from assess.store.accounts import add_clinician
+    from assess.store.people import NewClient, add_client
+    from assess.store.releases import client_of_plan_link, make_plan_link, plan_links_of, revoke_plan_link
+    from assess.store.tables import plan_links
+
+    engine = open_store(store_url)
+    who = add_clinician(engine, "jp", "J. Physio", PASSWORD)
+    with engine.begin() as conn:
+        client = add_client(
+            conn, NewClient("Ann Lee", "1955-03-02", phone="0113 496 0001"), by="jp", owner_id=who.id
+        )
+    kept, ended, withdrawn = (make_plan_link(engine, who, client.id) for _ in range(3))
+    assert client_of_plan_link(engine, kept) == client.id
+    with engine.begin() as conn:
+        conn.execute(
+            update(plan_links)
+            .where(plan_links.c.token_sha256 == hashlib.sha256(ended.encode()).hexdigest())
+            .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
+    assert client_of_plan_link(engine, ended) is None
+    key = hashlib.sha256(withdrawn.encode()).hexdigest()[:12]
+    assert revoke_plan_link(engine, client.id, key) and client_of_plan_link(engine, withdrawn) is None
+    assert not revoke_plan_link(engine, client.id, key)  # once
+    assert client_of_plan_link(engine, kept) == client.id and client_of_plan_link(engine, "x" * 43) is None
+    assert sum(link.live for link in plan_links_of(engine, client.id)) == 1
