@@ -46,9 +46,10 @@ def clients(db: DbOpt = None) -> None:
         if not rows:
             say("The store holds no clients yet; assess run ... --save adds one.")
             return
-        table = Table("id", "name", "visits", "last visit")
+        table = Table("id", "name", "born", "visits", "last visit")
         for row in rows:
-            table.add_row(row.id[:8], row.name, str(row.visits), str(row.last_visit or ""))
+            table.add_row(row.id[:8], row.name, str(row.date_of_birth or ""), str(row.visits),
+                          str(row.last_visit or ""))
         out.print(table)
 
 

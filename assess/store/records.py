@@ -160,16 +160,23 @@ class ClientRow:
     name: str
     visits: int
     last_visit: dt.date | None
+    date_of_birth: dt.date | None = None
 
 
 def list_clients(engine: Engine) -> list[ClientRow]:
+    """Every client with their number of visits, the last one, and the date of birth on record
+    (what tells two clients of one name apart)."""
+    from assess.store.people import client_record
+
     newer = visits.alias("newer")
     current = ~select(newer.c.id).where(newer.c.supersedes == visits.c.id).exists()  # not a replaced date
     q = (select(clients.c.id, clients.c.name, func.count(visits.c.id), func.max(visits.c.visit_date))
          .select_from(clients.outerjoin(visits, and_(visits.c.client_id == clients.c.id, current)))
          .group_by(clients.c.id, clients.c.name).order_by(clients.c.name, clients.c.id))
     with engine.connect() as conn:
-        return [ClientRow(r[0], r[1], r[2], r[3]) for r in conn.execute(q)]
+        rows = conn.execute(q).all()
+        born = {r[0]: (found.date_of_birth if (found := client_record(conn, r[0])) else None) for r in rows}
+    return [ClientRow(r[0], r[1], r[2], r[3], born[r[0]]) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,8 @@ def test_save_without_client_refuses_a_name_already_stored_listing_the_candidate
         ["run", str(EXAMPLE), "-o", str(tmp_path / "3.pdf"), "--save", "--db", url, "--born", "1971-02-03"],
     )
     assert other.exit_code == 0 and "new client" in other.output
+    listed = runner.invoke(app, ["clients", "--db", url])  # the two Sam Carters, told apart
+    assert "1990-05-01" in listed.output and "1971-02-03" in listed.output
 
 
 def test_a_saved_records_pdf_carries_the_clinic_and_the_clinician_who_signs_it(tmp_path: Path) -> None:
