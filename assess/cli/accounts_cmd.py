@@ -129,6 +129,15 @@ def user_list(db: DbOpt = None) -> None:
         out.print(table)
 
 
+def _enabled(username: str, enabled: bool, db: str | None) -> None:
+    from assess.store.accounts import set_disabled
+
+    engine = _store(db)
+    set_disabled(engine, username, not enabled)
+    _logged(engine, "enabled an account" if enabled else "disabled an account", username)
+    say(f"{username} can sign in again" if enabled else f"{username} is disabled; its sessions have ended")
+
+
 @user_app.command("disable")
 def user_disable(username: UserArg, db: DbOpt = None) -> None:
     """Disable an account: its sessions end at once and it cannot sign in.
@@ -136,12 +145,7 @@ def user_disable(username: UserArg, db: DbOpt = None) -> None:
     Example: assess user disable jphysio
     """
     with errors():
-        from assess.store.accounts import set_disabled
-
-        engine = _store(db)
-        set_disabled(engine, username, True)
-        _logged(engine, "disabled an account", username)
-        say(f"{username} is disabled; its sessions have ended")
+        _enabled(username, False, db)
 
 
 @user_app.command("enable")
@@ -151,12 +155,7 @@ def user_enable(username: UserArg, db: DbOpt = None) -> None:
     Example: assess user enable jphysio
     """
     with errors():
-        from assess.store.accounts import set_disabled
-
-        engine = _store(db)
-        set_disabled(engine, username, False)
-        _logged(engine, "enabled an account", username)
-        say(f"{username} can sign in again")
+        _enabled(username, True, db)
 
 
 @user_app.command("reset-password")

@@ -9,8 +9,9 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from assess.store.records import aware, utc_now
 from assess.store.tables import access_log, access_log_head
@@ -48,29 +49,11 @@ class Entry:
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
-def record(
-    engine: Engine,
-    action: str,
-    *,
-    actor: str,
-    actor_id: str | None = None,
-    client_id: str | None = None,
-    assessment_id: str | None = None,
-    detail: str = "",
-    origin: str = "command line",
-) -> None:
-    """Add one entry, in its own transaction, chained to the entry before it."""
+def record(engine: Engine, action: str, **fields: Any) -> None:
+    """Add one entry, in its own transaction, chained to the entry before it (the fields of
+    `record_in`)."""
     with engine.begin() as conn:
-        record_in(
-            conn,
-            action,
-            actor=actor,
-            actor_id=actor_id,
-            client_id=client_id,
-            assessment_id=assessment_id,
-            detail=detail,
-            origin=origin,
-        )
+        record_in(conn, action, **fields)
 
 
 def record_in(
@@ -181,10 +164,3 @@ def verify(engine: Engine) -> tuple[int, str | None]:
     if not n and head:
         return n, f"all {head} entries are missing"
     return n, None
-
-
-def last_id(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.execute(select(access_log_head.c.writes).where(and_(access_log_head.c.id == 1))).scalar_one()
-        )

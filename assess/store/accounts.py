@@ -92,6 +92,17 @@ def _unknown_user_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+# The store's column widths: a longer value is refused by name, not by the database.
+WIDTHS = {"username": 80, "name": 120, "profession": 120, "registration": 80, "email": 200}
+
+
+def _check_widths(**values: str | None) -> None:
+    too_long = [f"--{k}: at most {WIDTHS[k]} characters"
+                for k, v in values.items() if v and len(v) > WIDTHS[k]]
+    if too_long:
+        raise UsageError("; ".join(too_long))
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UsageError(f"the password is too short: use at least {MIN_PASSWORD} characters")
@@ -104,6 +115,7 @@ def add_clinician(engine: Engine, username: str, name: str, password: str, *, ro
         raise UsageError("a clinician needs a username and a name")
     if role not in ROLES:
         raise UsageError(f"--role: {role!r} is not one of: {', '.join(ROLES)}")
+    _check_widths(username=username, name=name, profession=profession, registration=registration, email=email)
     _check_password(password)
     with engine.begin() as conn:
         if conn.execute(select(clinicians.c.id).where(clinicians.c.username == username)).first():
@@ -174,6 +186,7 @@ def set_details(engine: Engine, username: str, **details: str | None) -> Clinici
               for k, v in details.items() if v is not None}
     if "name" in values and not values["name"]:
         raise UsageError("--name: a clinician needs a name")
+    _check_widths(**{k: v for k, v in values.items() if isinstance(v, str)})
     return _change(engine, username, False, **values) if values else account(engine, username)
 
 

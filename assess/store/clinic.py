@@ -13,6 +13,7 @@ from sqlalchemy import Engine, insert, select
 
 from assess.domain.errors import UsageError
 from assess.rendering.letterhead import Letterhead
+from assess.store.people import EMAIL, PHONE
 from assess.store.records import utc_now
 from assess.store.tables import clinic_settings
 
@@ -42,13 +43,15 @@ class Clinic:
         out: dict[str, str] = {}
         if not self.name.strip():
             out["name"] = "Enter the clinic's name."
+        elif len(self.name) > 200:
+            out["name"] = "The name is longer than 200 characters."
         if not re.fullmatch(r"\+?[\d ()-]{2,40}", self.emergency_number.strip()):
             out["emergency_number"] = "Enter the emergency number clients should call, such as 999."
-        if self.phone and not re.fullmatch(r"\+?[\d ()-]{6,40}", self.phone):
+        if self.phone and not PHONE.fullmatch(self.phone):
             out["phone"] = "Enter a telephone number of digits, spaces, brackets and dashes."
-        if self.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email):
+        if self.email and not EMAIL.fullmatch(self.email):
             out["email"] = "Enter an e-mail address such as reception@example.org."
-        if self.smtp and not re.fullmatch(r"[A-Za-z0-9.-]+:\d{1,5}", self.smtp):
+        if self.smtp and not re.fullmatch(r"[A-Za-z0-9.-]{1,190}:\d{1,5}", self.smtp):
             out["smtp"] = "Enter the mail relay as HOST:PORT, such as mail.example.org:25."
         if self.smtp and not self.email:
             out["email"] = "Alerts are sent from the clinic's e-mail address: enter it too."

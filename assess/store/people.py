@@ -17,6 +17,8 @@ from assess.store.tables import client_access, client_details, clients
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"  # the NHS number's FHIR identifier system
 IDENTIFIER_SYSTEMS = {"nhs": ("NHS number", NHS_NUMBER)}
 OLDEST_AGE = 120  # design choice: a date of birth further back is a typing error
+PHONE = re.compile(r"\+?[\d ()-]{6,40}")  # digits, spaces, brackets and dashes
+EMAIL = re.compile(r"[^@\s]{1,100}@[^@\s]{1,96}\.[^@\s]{1,40}")  # within the store's 200 characters
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,9 @@ class NewClient:
             out["date_of_birth"] = f"The date of birth is more than {OLDEST_AGE} years ago."
         elif born is None and self.need_contact:
             out["date_of_birth"] = "Enter the date of birth: the client confirms it before answering."
-        if self.phone.strip() and not re.fullmatch(r"\+?[\d ()-]{6,40}", self.phone.strip()):
+        if self.phone.strip() and not PHONE.fullmatch(self.phone.strip()):
             out["phone"] = "Enter a telephone number of digits, spaces, brackets and dashes."
-        if self.email.strip() and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email.strip()):
+        if self.email.strip() and not EMAIL.fullmatch(self.email.strip()):
             out["email"] = "Enter an e-mail address such as name@example.org."
         if self.need_contact and not self.phone.strip() and not self.email.strip():
             out["phone"] = (
@@ -237,19 +239,12 @@ def clients_for(
         return _records(conn, where)
 
 
-def client_for_intake(
-    conn: Connection, name: str, born: dt.date | None
-) -> tuple[str | None, list[ClientRecord]]:
-    """The client an intake with no `--client` belongs to: None (make a new one) when no one of
-    this name could be them; otherwise a refusal, with the candidates to choose from. Nothing is
-    matched by name: the same name and date of birth could still be two people."""
-    found = named(conn, name)
-    if not found:
-        return None, []
-    could_be = [c for c in found if c.date_of_birth is None or born is None or c.date_of_birth == born]
-    if not could_be:
-        return None, []  # the same name, another date of birth: someone else
-    return "refuse", could_be
+def could_be(conn: Connection, name: str, born: dt.date | None) -> list[ClientRecord]:
+    """The stored clients an intake of this name (and date of birth, if known) could be about:
+    a new client is made only when there are none. Nothing is matched by name: the same name
+    and date of birth could still be two people, so these are listed, never chosen."""
+    return [c for c in named(conn, name)
+            if c.date_of_birth is None or born is None or c.date_of_birth == born]
 
 
 def owner_of(engine: Engine, client_id: str) -> str | None:

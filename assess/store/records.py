@@ -46,14 +46,14 @@ def _client_for(conn: Connection, name: str, client_id: str | None, *, born: dt.
     client is made only when no one of that name could be them (the same name with another
     date of birth is someone else); otherwise the save is refused, listing the candidates.
     `always_new`: an intake sent in through an old link made for a typed name, never matched."""
-    from assess.store.people import client_for_intake
+    from assess.store.people import could_be
 
     if client_id:
         return resolve_client(conn, client_id), False
     if always_new:
         return new_id(), True
-    verdict, candidates = client_for_intake(conn, name, born)
-    if verdict is None:
+    candidates = could_be(conn, name, born)
+    if not candidates:
         return new_id(), True
     listed = "; ".join(c.described() for c in candidates[:5])
     more = f" and {len(candidates) - 5} more" if len(candidates) > 5 else ""

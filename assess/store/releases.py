@@ -6,7 +6,6 @@ expires and can be revoked; the link follows the client, so a later released vis
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -14,14 +13,18 @@ from sqlalchemy import Connection, Engine, and_, insert, select, update
 
 from assess.domain.errors import UsageError
 from assess.store.accounts import Clinician
-from assess.store.records import StoredAssessment, aware, current_only, new_id, stored_query, utc_now
+from assess.store.records import (
+    StoredAssessment,
+    aware,
+    current_only,
+    new_id,
+    sha256_of,
+    stored_query,
+    utc_now,
+)
 from assess.store.tables import assessments, clients, plan_links, releases, visits
 
 PLAN_LINK_DAYS = 120  # design choice: a plan runs to its review (up to 12 weeks) and a little beyond
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def make_plan_link_in(conn: Connection, clinician_id: str, client_id: str) -> st
     now = utc_now()
     conn.execute(
         insert(plan_links).values(
-            token_sha256=_hash(token),
+            token_sha256=sha256_of(token.encode()),
             client_id=client_id,
             created_by=clinician_id,
             created_at=now,
@@ -154,7 +157,7 @@ def client_of_plan_link(engine: Engine, token: str) -> str | None:
     with engine.connect() as conn:
         row = conn.execute(
             select(plan_links.c.client_id, plan_links.c.expires_at, plan_links.c.revoked_at).where(
-                plan_links.c.token_sha256 == _hash(token)
+                plan_links.c.token_sha256 == sha256_of(token.encode())
             )
         ).first()
     if row is None or row.revoked_at is not None or aware(row.expires_at) <= utc_now():

@@ -151,44 +151,28 @@ async def client_page(
     )
 
 
-async def new_intake_link(request: Request) -> Response:
+async def _made(request: Request, what: str) -> Response:
+    """Make an intake or a plan link for the client, and show it once."""
     from assess.store.links import LINK_DAYS, make_link
+    from assess.store.releases import PLAN_LINK_DAYS, make_plan_link
 
+    make, days = (make_link, LINK_DAYS) if what == "intake" else (make_plan_link, PLAN_LINK_DAYS)
     clinician, csrf, record = await _client(request)
     await checked_form(request, csrf)
-    token = await run_in_threadpool(make_link, request.app.state.store, clinician, record.id)
-    await log(request, "made an intake link", clinician, client_id=record.id)
-    url = str(request.url_for("intake", token=token))
+    token = await run_in_threadpool(make, request.app.state.store, clinician, record.id)
+    await log(request, f"made a{'n' if what == 'intake' else ''} {what} link", clinician, client_id=record.id)
+    url = str(request.url_for(what, token=token))
     return page(
-        request,
-        "link_made.html",
-        clinician=clinician,
-        csrf=csrf,
-        url=url,
-        c=record,
-        what="intake",
-        days=LINK_DAYS,
+        request, "link_made.html", clinician=clinician, csrf=csrf, url=url, c=record, what=what, days=days
     )
+
+
+async def new_intake_link(request: Request) -> Response:
+    return await _made(request, "intake")
 
 
 async def new_plan_link(request: Request) -> Response:
-    from assess.store.releases import PLAN_LINK_DAYS, make_plan_link
-
-    clinician, csrf, record = await _client(request)
-    await checked_form(request, csrf)
-    token = await run_in_threadpool(make_plan_link, request.app.state.store, clinician, record.id)
-    await log(request, "made a plan link", clinician, client_id=record.id)
-    url = str(request.url_for("plan", token=token))
-    return page(
-        request,
-        "link_made.html",
-        clinician=clinician,
-        csrf=csrf,
-        url=url,
-        c=record,
-        what="plan",
-        days=PLAN_LINK_DAYS,
-    )
+    return await _made(request, "plan")
 
 
 async def revoke(request: Request) -> Response:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from assess.domain.errors import UsageError
+from assess.web.alerting import emergency_number
 from assess.web.desk import assessment_page, letterhead, own
 from assess.web.guard import checked_form
 from assess.web.logged import log
@@ -98,6 +99,7 @@ async def plan_page(request: Request) -> Response:
             "kind": kind,
             "figures": figures,
             "clinic": await run_in_threadpool(clinic, request.app.state.store),
+            "number": await emergency_number(request),
         },
     )
     return response
