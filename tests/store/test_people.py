@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
@@ -53,55 +54,53 @@ def _old_store(url: str) -> None:
     engine.dispose()
 
 
-def test_an_older_store_migrates_without_loss(store_url: str, tmp_path: Path) -> None:
-    _old_store(store_url.replace("+psycopg", "+psycopg") if store_url.startswith("postgresql") else store_url)
-    # Records written the old way (matched to the account by the name that signed them).
-    engine = open_store(store_url)
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM client_access"))  # as if saved before 0005: no access rows
-    done = runner.invoke(
-        app,
-        ["run", str(EXAMPLE), "-o", str(tmp_path / "a.pdf"), "--save", "--db", store_url, "--by", "aphysio"],
-    )
-    assert done.exit_code == 0, done.output
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM assessments")).scalar() == 1
-        assert conn.execute(text("SELECT count(*) FROM clinicians")).scalar() == 2
-        assert (
-            conn.execute(text("SELECT role FROM clinicians WHERE username = 'aphysio'")).scalar()
-            == "clinician"
-        )
+def test_an_older_store_migrates_without_loss(store_url: str) -> None:
+    """A whole record written at migration 0004 (client, visit, intake, assessment and PDF,
+    signed "A. Physio") reads back byte for byte after the upgrade, and is A. Physio's account's,
+    by its id: not B. Coach's."""
+    from conftest import NOW
 
+    from assess.services.render import assess_and_render
+    from assess.store.accounts import account
+    from assess.store.records import get_assessment, history
 
-def test_records_signed_before_accounts_had_ids_go_to_their_account(store_url: str) -> None:
-    """The migration itself: a client signed by "A. Physio" in 0004 is A. Physio's after it."""
-    url = store_url
-    _old_store(url)
-    now = dt.datetime.now(dt.UTC)
-    engine = create_engine(url)
+    done = assess_and_render(EXAMPLE, now=NOW)
+    _old_store(store_url)
+    engine = create_engine(store_url)
+    stamp = {"by": "A. Physio", "at": dt.datetime.now(dt.UTC)}
+    intake = done.assessment.intake.model_dump_json()
+    document = done.json_bytes.decode()
+    rs = done.assessment.identity.ruleset
+
+    def sha(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    rows: list[tuple[str, dict[str, Any]]] = [
+        ("INSERT INTO clients (id, name, recorded_by, recorded_at) "
+         "VALUES ('c1c1c1c1', 'Sam Carter', :by, :at)", {}),
+        ("INSERT INTO visits (id, client_id, visit_date, recorded_by, recorded_at) "
+         "VALUES ('v1v1v1v1', 'c1c1c1c1', :day, :by, :at)", {"day": done.assessment.assessed_on}),
+        ("INSERT INTO intakes (id, visit_id, document, sha256, recorded_by, recorded_at) "
+         "VALUES ('i1i1i1i1', 'v1v1v1v1', :doc, :sha, :by, :at)",
+         {"doc": intake, "sha": sha(intake.encode())}),
+        ("INSERT INTO assessments (id, visit_id, intake_id, document, sha256, ruleset_name, "
+         "ruleset_version, ruleset_sha256, referral, recorded_by, recorded_at) "
+         "VALUES ('a1a1a1a1', 'v1v1v1v1', 'i1i1i1i1', :doc, :sha, :n, :v, :rsha, 0, :by, :at)",
+         {"doc": document, "sha": sha(done.json_bytes), "n": rs.name, "v": rs.version, "rsha": rs.sha256}),
+        ("INSERT INTO pdfs (id, assessment_id, content, sha256, recorded_by, recorded_at) "
+         "VALUES ('p1p1p1p1', 'a1a1a1a1', :pdf, :sha, :by, :at)", {"pdf": done.pdf, "sha": sha(done.pdf)}),
+    ]
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO clients (id, name, recorded_by, recorded_at) "
-                "VALUES ('c1', 'Sam', 'A. Physio', :t)"
-            ),
-            {"t": now},
-        )
+        for statement, values in rows:
+            conn.execute(text(statement), {**stamp, **values})
     engine.dispose()
-    store = open_store(url)  # upgrades to the newest migration
-    with store.connect() as conn:
-        owners = (
-            conn.execute(
-                text(
-                    "SELECT c.username FROM client_access a JOIN clinicians c "
-                    "ON c.id = a.clinician_id WHERE a.client_id = 'c1'"
-                )
-            )
-            .scalars()
-            .all()
-        )
-        assert owners == ["aphysio"]
-        assert conn.execute(text("SELECT count(*) FROM clients")).scalar() == 1
+    store = open_store(store_url)  # upgrades to the newest migration
+    stored, pdf, pdf_sha = get_assessment(store, "a1a1a1a1")
+    assert stored.document == document and pdf == done.pdf and pdf_sha == sha(done.pdf)
+    assert [s.id for s in history(store, "c1c1c1c1")[1]] == ["a1a1a1a1"]
+    assert [s.id for s in own_assessments(store, account(store, "aphysio"))] == ["a1a1a1a1"]
+    assert own_assessments(store, account(store, "bcoach")) == []
+    assert account(store, "aphysio").role == "clinician"
 
 
 def test_the_log_chain_holds_under_concurrent_writers_and_names_a_change(store_url: str) -> None:
@@ -138,8 +137,10 @@ def test_a_disabled_account_is_refused_and_its_session_ends(store_url: str, tmp_
     engine = open_store(store_url)
     add_clinician(engine, "one", "Same Name", PASSWORD)
     add_clinician(engine, "two", "Same Name", PASSWORD)
-    token, first = sign_in(engine, "one", PASSWORD) or ("", None)
-    assert isinstance(first, Clinician) and session_of(engine, token) is not None
+    signed = sign_in(engine, "one", PASSWORD)
+    assert signed is not None
+    token, first = signed
+    assert session_of(engine, token) is not None
     set_disabled(engine, "one", True)
     assert session_of(engine, token) is None
     from assess.domain.errors import UsageError
@@ -157,29 +158,17 @@ def test_a_disabled_account_is_refused_and_its_session_ends(store_url: str, tmp_
     assert own_assessments(engine, Clinician(first.id, "one", "Same Name")) == []
 
 
+def _add_physio(url: str, registration: str) -> None:
+    """`assess user add jp` (J. Physio, physiotherapist), the password from standard input."""
+    made = runner.invoke(app, ["user", "add", "jp", "--name", "J. Physio", "--profession", "Physiotherapist",
+                               "--registration", registration, "--password-stdin", "--db", url],
+                         input=PASSWORD + "\n")
+    assert made.exit_code == 0, made.output
+
+
 def test_the_command_line_manages_accounts_the_clinic_and_the_log(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
-    assert (
-        runner.invoke(
-            app,
-            [
-                "user",
-                "add",
-                "jp",
-                "--name",
-                "J. Physio",
-                "--profession",
-                "Physiotherapist",
-                "--registration",
-                "PH1",
-                "--password-stdin",
-                "--db",
-                url,
-            ],
-            input=PASSWORD + "\n",
-        ).exit_code
-        == 0
-    )
+    _add_physio(url, "PH1")
     listed = runner.invoke(app, ["user", "list", "--db", url])
     assert "J. Physio" in listed.output and "enabled" in listed.output
     assert runner.invoke(app, ["user", "disable", "jp", "--db", url]).exit_code == 0
@@ -236,25 +225,7 @@ def test_a_saved_records_pdf_carries_the_clinic_and_the_clinician_who_signs_it(t
     from assess.store.access_log import entries
 
     url = f"sqlite:///{tmp_path / 's.db'}"
-    made = runner.invoke(
-        app,
-        [
-            "user",
-            "add",
-            "jp",
-            "--name",
-            "J. Physio",
-            "--profession",
-            "Physiotherapist",
-            "--registration",
-            "PH123456",
-            "--password-stdin",
-            "--db",
-            url,
-        ],
-        input=PASSWORD + "\n",
-    )
-    assert made.exit_code == 0, made.output
+    _add_physio(url, "PH123456")
     assert (
         runner.invoke(
             app,

@@ -7,16 +7,11 @@ the access log. Each must have no WCAG 2.1 A or AA violation."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import io
-import os
-import tarfile
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from npm_packages import npm_package
 from playwright.sync_api import Browser, Page
 from test_desk import (  # noqa: F401 - browser_type_launch_args and shots are fixtures
     PHONE,
@@ -32,30 +27,13 @@ from test_desk import (  # noqa: F401 - browser_type_launch_args and shots are f
 from test_release import clinic_url, mailbox  # noqa: F401 - fixtures
 
 VERSION = "4.14.1"
-TARBALL = f"https://registry.npmjs.org/axe-core/-/axe-core-{VERSION}.tgz"
 INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
 def axe() -> Path:
-    cache = Path(os.environ.get("ASSESS_TEST_CACHE") or Path.home() / ".cache" / "assess-tests")
-    script = cache / f"axe-core-{VERSION}" / "axe.min.js"
-    if script.is_file():
-        return script
-    try:
-        with urllib.request.urlopen(TARBALL, timeout=300) as response:
-            data = response.read()
-    except OSError as exc:
-        pytest.fail(f"could not fetch {TARBALL}: {exc}")
-    digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-    assert digest == INTEGRITY, f"{TARBALL} is not the published package ({digest})"
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        member = tar.extractfile("package/axe.min.js")
-        assert member is not None
-        script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_bytes(member.read())
-    return script
+    return npm_package("axe-core", VERSION, INTEGRITY, ("package/axe.min.js",)) / "axe.min.js"
 
 
 def violations(page: Page, axe: Path) -> list[str]:

@@ -10,15 +10,10 @@ $ASSESS_TEST_CACHE) and checked against its published sha512 integrity before us
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
-import io
 import json
 import os
-import tarfile
 import threading
-import urllib.request
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT
+from npm_packages import npm_package
 from playwright.sync_api import Browser, Page, expect
 from test_desk import browser_type_launch_args, shots  # noqa: F401 - fixtures
 from typer.testing import CliRunner
@@ -37,7 +33,6 @@ from assess.fhir.incoming import fhir_intake
 from assess.fhir.questionnaires import option_system
 
 VERSION = "40.1.3"
-TARBALL = f"https://registry.npmjs.org/lforms/-/lforms-{VERSION}.tgz"
 INTEGRITY = "sha512-WLruTm+BcVnafC0rSAQ3/cNqhxvclBUxyBG68aub/uha2NaK9H8ZZcEXTTuORuGzzCt0wa7fvhuieZtcDIdPzQ=="
 WANTED = ("package/dist/lforms/webcomponent/", "package/dist/lforms/fhir/R4/")
 PAGE = """<!doctype html>
@@ -55,27 +50,7 @@ PAGE = """<!doctype html>
 
 def _dist() -> Path:
     """LHC-Forms' dist/lforms (web component and R4 support), fetched and checked once."""
-    cache = Path(os.environ.get("ASSESS_TEST_CACHE") or Path.home() / ".cache" / "assess-tests")
-    folder = cache / f"lforms-{VERSION}"
-    if (folder / "done").is_file():
-        return folder / "lforms"
-    try:
-        with urllib.request.urlopen(TARBALL, timeout=300) as response:
-            data = response.read()
-    except OSError as exc:
-        pytest.fail(f"could not fetch {TARBALL}: {exc}")
-    digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-    assert digest == INTEGRITY, f"{TARBALL} is not the published package ({digest})"
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(WANTED)]
-        for m in members:
-            target = folder / "lforms" / m.name.removeprefix("package/dist/lforms/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = tar.extractfile(m)
-            assert source is not None
-            target.write_bytes(source.read())
-    (folder / "done").write_text(INTEGRITY)
-    return folder / "lforms"
+    return npm_package("lforms", VERSION, INTEGRITY, WANTED) / "dist" / "lforms"
 
 
 class _Utf8(SimpleHTTPRequestHandler):
