@@ -149,6 +149,12 @@ class Assessment(BaseModel):
         last = self.decisions[-1] if self.decisions else None
         return last if last is not None and last.kind == "sign_off" else None
 
+    @property
+    def awaits_sign_off(self) -> bool:
+        """A plan that needs a clinician's sign-off and has not had it: not to be started, nor
+        sent to the client (a referral is advice, not a plan: it never waits)."""
+        return self.plan.clinician_review.required and self.signed_off is None and not self.plan.referral
+
     # What the printouts read from the intake, named here so templates never reach into it.
     @property
     def measured(self) -> bool:

@@ -12,11 +12,10 @@ def parties_of(engine: Any, assessment_id: str) -> Parties:
     """The store's client, clinician and clinic for a stored assessment."""
     from sqlalchemy import select
 
-    from assess.store.accounts import account_by_id
     from assess.store.clinic import clinic
-    from assess.store.people import client_record, owner_of
+    from assess.store.people import client_record
     from assess.store.records import aware
-    from assess.store.releases import release_of
+    from assess.store.releases import signer_of
     from assess.store.tables import assessments, visits
 
     with engine.connect() as conn:
@@ -26,9 +25,7 @@ def parties_of(engine: Any, assessment_id: str) -> Parties:
             .where(assessments.c.id == assessment_id)
         ).one()
         record = client_record(conn, row.client_id)
-    done = release_of(engine, assessment_id)
-    who_id = done.clinician_id if done else owner_of(engine, row.client_id)
-    who = account_by_id(engine, who_id) if who_id else None
+    who = signer_of(engine, assessment_id, row.client_id)
     home = clinic(engine)
     return Parties(
         client_id=row.client_id,

@@ -64,7 +64,7 @@ def release(engine: Engine, clinician: Clinician, stored: StoredAssessment) -> R
     """Record that `clinician` sent this assessment's plan to the client. Refused when a newer
     version replaced it, or when the plan needs a sign-off that it has not had."""
     a = stored.assessment()
-    if a.plan.clinician_review.required and a.signed_off is None and not a.plan.referral:
+    if a.awaits_sign_off:
         raise UsageError(
             "This plan needs a clinician's sign-off before it goes to the client: sign it "
             "off first (or change it so that it does not need one)."
@@ -188,3 +188,14 @@ def client_view(engine: Engine, client_id: str) -> ClientView:
         ).first()
     newest = StoredAssessment(*row) if row else None
     return ClientView(name, newest, release_of(engine, newest.id) if newest else None)
+
+
+def signer_of(engine: Engine, assessment_id: str, client_id: str) -> Clinician | None:
+    """Who signs an assessment's PDFs and letters and is its FHIR author: the clinician who
+    released it, else the account whose client it is, else no one."""
+    from assess.store.accounts import account_by_id
+    from assess.store.people import owner_of
+
+    done = release_of(engine, assessment_id)
+    who_id = done.clinician_id if done else owner_of(engine, client_id)
+    return account_by_id(engine, who_id) if who_id else None

@@ -114,7 +114,7 @@ def status_of(a: Assessment, released: bool) -> tuple[str, int]:
         return (f"{words}, advice sent", 2) if released else (words, 0 if emergency else 1)
     if released:
         return "Sent to the client", 2
-    if a.plan.clinician_review.required and a.signed_off is None:
+    if a.awaits_sign_off:
         return "Needs your sign-off", 2
     return "Not sent to the client yet", 2
 
@@ -235,18 +235,13 @@ async def client_pdf(request: Request) -> Response:
 
 
 async def letterhead(request: Request, stored: StoredAssessment) -> Any:
-    """The clinic and the clinician who signs this assessment's PDFs: who released it, else the
-    account whose client it is, else none."""
-    from assess.store.releases import release_of
+    """The clinic and the clinician who signs this assessment's PDFs (releases.signer_of)."""
 
     def find() -> Any:
-        from assess.store.accounts import account_by_id
         from assess.store.clinic import clinic, letterhead_of
-        from assess.store.people import owner_of
+        from assess.store.releases import signer_of
 
         store = request.app.state.store
-        done = release_of(store, stored.id)
-        who_id = done.clinician_id if done else owner_of(store, stored.client_id)
-        return letterhead_of(clinic(store), account_by_id(store, who_id) if who_id else None)
+        return letterhead_of(clinic(store), signer_of(store, stored.id, stored.client_id))
 
     return await run_in_threadpool(find)
