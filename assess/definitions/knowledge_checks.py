@@ -7,6 +7,7 @@ is mended at start-up, not discovered in a client's plan.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from assess.definitions.questionnaire import battery, questionnaire
@@ -119,6 +120,8 @@ def _action_names(kb: KnowledgeBase, rule: RuleDef, action: Action) -> list[str]
                     for ex in action.exercises if not is_var(ex) and ex not in priority]
     elif isinstance(action, LeadAct):
         known(action.lead, blocks, "block")
+        if action.because is not None:
+            known(action.because, kb.plan.priority.leads, "reason to lead (plan.yaml priority.leads)")
     elif isinstance(action, PriorityAct):
         known(action.priority, blocks, "block")
         if action.about != "goals":
@@ -151,14 +154,16 @@ def _action_names(kb: KnowledgeBase, rule: RuleDef, action: Action) -> list[str]
 def _catalogue_problems(kb: KnowledgeBase) -> list[str]:
     out: list[str] = []
     tags, positions = kb.catalogue.tags, kb.catalogue.positions
-    # A figure shows one start position: the same drawing for two positions misleads.
-    drawn: dict[str, set[str]] = {}
-    for ex in kb.exercises.values():
-        drawn.setdefault(ex.figure, set()).add(ex.position)
-    out += [f"rules/exercises.yaml: figure {fig} is used for more than one start position "
-            f"({', '.join(sorted(ps))})" for fig, ps in sorted(drawn.items()) if len(ps) > 1]
+    references = kb.sources.references
     for ex in kb.exercises.values():
         where = f"rules/exercises.yaml: {ex.id}"
+        if ex.goal not in kb.catalogue.goals:
+            out.append(f"{where}: unknown goal {ex.goal}")
+        out += [f"{where}: cites {g}, which rules/sources.yaml references do not hold"
+                for g in ex.guidelines if g not in references]
+        # A pathway exercise's dose comes from a guideline, never from a seed it is not in.
+        if ex.guidelines and re.search(r"\bseed\b", ex.dose.source, re.I):
+            out.append(f"{where}: a pathway exercise's dose cites a seed")
         # A cue that starts in lower case is half of one split at a comma by a YAML flow list.
         out += [f"{where}: cue {c!r} starts in lower case (quote a cue that holds a comma)"
                 for c in ex.cues if c[:1].islower()]
@@ -249,7 +254,7 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
     problems += [f"rules/outcomes.yaml: {k}: reads {m.answer}, which the questionnaire does not ask"
                  for k, m in kb.outcomes.measures.items() if m.answer and m.answer not in asked]
     cited = {*(r.source.seed for r in kb.rules if r.source.seed),
-             *(e.seed for e in kb.exercises.values()),
+             *(e.seed for e in kb.exercises.values() if e.seed),
              *(p.source.seed for p in kb.precautions.values() if p.source.seed)}
     problems += [f"rules/sources.yaml: seed {s} is cited but has no title"
                  for s in sorted(cited - set(kb.sources.seeds))]

@@ -142,11 +142,16 @@ class Exercise(_Data):
 
     id: str
     name: str
-    seed: str
-    passage: str
+    # Where it comes from: a seed and one sentence of it, or (for a pathway exercise that no
+    # seed holds) the published guidelines it is taken from, as keys of rules/sources.yaml.
+    seed: str | None = None
+    passage: str | None = None
+    guidelines: tuple[str, ...] = ()
     target: str
+    # The movement goal it serves (catalogue `goals`): a session holds one exercise per goal
+    # before it holds two of any.
+    goal: str
     position: str
-    figure: str
     stage: int
     # Minutes it takes at its dose (per side when side-specific): how long a session runs.
     minutes: int
@@ -171,6 +176,19 @@ class Exercise(_Data):
     # The exercise's own "with care" instruction under a precaution (precaution id -> text).
     care: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _one_source(self) -> Exercise:
+        if bool(self.seed) == bool(self.guidelines):
+            raise ValueError("an exercise cites either a seed (with its passage) or its guidelines")
+        if bool(self.seed) != bool(self.passage):
+            raise ValueError("a seed is cited with a passage of it")
+        return self
+
+    @property
+    def figure(self) -> str:
+        """Each exercise has its own figure, drawn under its id (report_templates/figures.yaml)."""
+        return self.id
+
 
 class Position(_Data):
     """A start position: its plain words and the tags every exercise starting there carries."""
@@ -182,6 +200,7 @@ class Position(_Data):
 class Catalogue(_Data):
     name: str
     tags: dict[str, str]
+    goals: dict[str, str]
     positions: dict[str, Position]
     exercises: tuple[Exercise, ...]
 

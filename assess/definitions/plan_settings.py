@@ -7,7 +7,7 @@ from __future__ import annotations
 import string
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from assess.definitions.knowledge_models import Caveat, _Data
 
@@ -71,6 +71,8 @@ class Priority(_Data):
     # finding's or pattern's plain label.
     reasons: dict[Literal["provoker", "goal", "measured", "reported"], str]
     lead: str
+    # Why a pathway's block leads (a `lead` conclusion with `because`), in the client's words.
+    leads: dict[str, str] = Field(default_factory=dict)
     source: str
     caveats: tuple[Caveat, ...] = ()
 

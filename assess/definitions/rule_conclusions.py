@@ -96,6 +96,8 @@ class AdviceAct(Action):
 class LeadAct(Action):
     key, fact = "lead", "Lead"
     lead: str
+    # Why it leads (plan.yaml priority.leads); without it, the rest of the plan builds on it.
+    because: str | None = None
 
 
 class EmphasisAct(Action):

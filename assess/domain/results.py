@@ -50,11 +50,13 @@ class FactKind(StrEnum):
 
 class Step(StrEnum):
     """When a prescribed exercise is done: in the session now, at a later stage, or as the
-    easier version offered on its card."""
+    easier version offered on its card, or only when nothing else is left."""
 
     NOW = "now"
     LATER = "later"
     REGRESSION = "regression"
+    # Done only when nothing else can be: a plan for someone in pain is never empty.
+    FALLBACK = "fallback"
 
 
 @dataclass(frozen=True)
