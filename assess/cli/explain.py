@@ -70,7 +70,7 @@ def _account(acc: Account, console: Console) -> None:
     for line in acc.evidence:
         console.print(f"  [dim]-[/] {escape(line)}")
     for seed in acc.seeds:
-        console.print(f"  [dim]seed: {escape(seed)}[/]")
+        console.print(f"  [dim]source: {escape(seed)}[/]")
     console.print()
 
 
@@ -141,11 +141,16 @@ def explain_assessment(a: Assessment, *, exercise: str | None, console: Console,
                       "means a referral and no exercise (--all lists them).")
     for title, rows in ([] if a.plan.referral and not everything
                         else why_not_groups(a, everything=everything)):
-        table = Table(title=f"WHY NOT - {title}")
-        for col in ("exercise", "id", "why", "rules"):
+        # Where every row gives the same reason and no rule (the exercises waiting for the
+        # review), the reason is said once, in the title, and the names get the width.
+        reasons = {w.reason for w in rows}
+        same = len(reasons) == 1 and not any(w.rules for w in rows)
+        table = Table(title=f"WHY NOT - {title}" + (f": {next(iter(reasons))}" if same else ""))
+        for col in ("exercise", "id") if same else ("exercise", "id", "why", "rules"):
             table.add_column(col)
         for w in rows:
-            table.add_row(escape(w.name), escape(w.exercise), escape(w.reason), escape(", ".join(w.rules)))
+            cells = (w.name, w.exercise) if same else (w.name, w.exercise, w.reason, ", ".join(w.rules))
+            table.add_row(*(escape(c) for c in cells))
         console.print(table)
     hidden = count_hidden(a)
     if hidden and not everything and not a.plan.referral:

@@ -11,7 +11,7 @@ from assess.domain.assessment import Assessment
 from assess.domain.decisions import Decision
 from assess.domain.errors import FieldProblem, InvalidInput
 from assess.domain.plan import Block, NextStep, PlannedExercise
-from assess.reasoning.assemble import aids_for
+from assess.reasoning.assemble import aids_for, exercise_source
 from assess.reasoning.session import dose_text, minutes
 
 ADDED_BLOCK = "clinician_added"  # where an added exercise goes when its own block is not in the plan
@@ -50,7 +50,7 @@ def _added(kb: KnowledgeBase, a: Assessment, d: Decision, overridden: set[str]) 
         aids=aids_for(ex, set(a.intake.answers.get("equipment") or ())), feel=ex.feel,
         why=f"Added by {d.by}: {d.reason}", rules=(), next_step=nxt, retest=ex.retest,
         regression=regression, regression_id=regression_id, figure=ex.figure,
-        source=f"{ex.seed}: \"{ex.passage}\"")
+        source=exercise_source(kb, ex))
 
 
 def _check(kb: KnowledgeBase, a: Assessment, d: Decision) -> None:

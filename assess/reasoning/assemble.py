@@ -24,20 +24,29 @@ from assess.domain.plan import (
     PrecautionOut,
     Referral,
     ReferralReason,
-    Side,
 )
 from assess.domain.results import FactKind, FactRecord, RunResult, Step
+from assess.reasoning.compose import compose, matched, merge_sides
 from assess.reasoning.review import keep_one_stage
 from assess.reasoning.session import (
-    block_order,
     block_reasons,
-    build_session,
     dose_level,
     dose_text,
     minutes,
     one_sided,
 )
 from assess.reasoning.sign_off import clinician_review, letters_of
+
+# What the plan tells the client when walking is all that could be given (plan.yaml advice).
+FALLBACK_ADVICE = "stay_active_only"
+
+
+def exercise_source(kb: KnowledgeBase, ex: Exercise) -> str:
+    """Where an exercise comes from, as the card's source line: its seed and passage, or the
+    guidelines it is taken from."""
+    if ex.seed:
+        return f"{ex.seed}: \"{ex.passage}\""
+    return "; ".join(kb.sources.references[g] for g in ex.guidelines)
 
 
 def referral_of(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
@@ -57,55 +66,23 @@ def referral_of(kb: KnowledgeBase, refs: list[FactRecord]) -> Referral:
                     reasons=tuple(reasons), source=kb.plan.referrals.source)
 
 
-def merge_sides(sides: set[str]) -> Side:
-    """The sides of several conclusions as one: left and right together are both."""
-    if "both" in sides or {"left", "right"} <= sides:
-        return "both"
-    if "left" in sides:
-        return "left"
-    if "right" in sides:
-        return "right"
-    return "none"
-
-
 def side_words(side: str) -> str:
     """A merged side as the printouts say it: "both sides", "left side", or nothing."""
     return {"both": "both sides", "left": "left side", "right": "right side"}.get(side, "")
-
-
-def _matched(run: RunResult, prescribes: list[FactRecord], kind: str) -> list[FactRecord]:
-    """Facts of `kind` that the rules prescribing an exercise matched, following substitutions
-    back to the exercise they replaced."""
-    by_index = {f.index: f for f in run.facts}
-    declared_by = {i: f for f in run.firings for i in f.declared}
-    out: list[FactRecord] = []
-    seen: set[int] = set()
-    todo = [p.index for p in prescribes]
-    while todo:
-        index = todo.pop()
-        firing = declared_by.get(index)
-        if firing is None or index in seen:
-            continue
-        seen.add(index)
-        for idx in firing.matched:
-            fact = by_index[idx]
-            if fact.kind == kind:
-                out.append(fact)
-            elif fact.kind == FactKind.PRESCRIBE:
-                todo.append(idx)
-    return out
 
 
 def _why(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord]) -> str:
     """One line: the patterns (in plain words) that the prescribing rules matched. A pattern
     found by measurement is never called a trial, even if an answer suggested it too."""
     basis: dict[str, set[str]] = defaultdict(set)
-    for fact in _matched(run, prescribes, "Pattern"):
+    for fact in matched(run, prescribes, "Pattern"):
         basis[fact.fields["id"]].add(fact.fields.get("basis", ""))
     words = kb.plan.wording
     trial = " " + words.why_trial
     reasons = [kb.plan.patterns.get(pid, pid) + (trial if bases == {"reported"} else "")
                for pid, bases in basis.items()]
+    # A pathway's exercise is there for what its precaution found (a fall, fragile bones).
+    reasons += [kb.precautions[f.fields["id"]].title for f in matched(run, prescribes, "Precaution")]
     unique = list(dict.fromkeys(reasons))
     if unique:
         return words.why_for.format(reasons="; ".join(unique))
@@ -114,7 +91,7 @@ def _why(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord]) -> str
 
 def _instead_of(kb: KnowledgeBase, run: RunResult, prescribes: list[FactRecord]) -> str | None:
     """The exercise this one stands in for, when a substitution put it in the plan."""
-    replaced = [f.fields["exercise"] for f in _matched(run, prescribes, "Exclude")]
+    replaced = [f.fields["exercise"] for f in matched(run, prescribes, "Exclude")]
     return kb.exercises[replaced[0]].name if replaced else None
 
 
@@ -293,34 +270,19 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
     emphasis = {f.fields["block"]: f.fields["side"] for f in run.of(FactKind.EMPHASIS)}
     level_name = dose_level(run)
     level = kb.plan.dose_levels.level(level_name)
-    order = block_order(kb, run, sorted({f.fields["block"] for fs in now.values() for f in fs}))
-
-    # An exercise prescribed in two blocks belongs to the first in block order.
-    home: dict[str, str] = {}
-    for ex_id, facts in now.items():
-        home[ex_id] = min((f.fields["block"] for f in facts), key=order.index)
-    priority = {b.id: b.priority for b in kb.plan.blocks}
-    queues: dict[str, list[str]] = defaultdict(list)
-
-    def rank(ex_id: str) -> tuple[int, int, str]:
-        listed = priority[home[ex_id]]
-        # A substitute takes the place of the exercise it replaces; anything else a block
-        # does not list comes after the listed ones.
-        replaced = [f.fields["exercise"] for f in _matched(run, now[ex_id], "Exclude")]
-        key = next((r for r in replaced if r in listed), ex_id)
-        first = listed.index(key) if key in listed else len(listed)
-        return first, min(f.fields["order"] for f in now[ex_id]), ex_id
-
-    for ex_id in sorted(now, key=rank):
-        queues[home[ex_id]].append(ex_id)
-
-    sides: dict[str, Side] = {}
-    for ex_id, facts in now.items():
-        merged = merge_sides({f.fields["side"] for f in facts})
-        # A pattern without a side (the hinge, say) means each leg in turn.
-        both = "both" if merged == "none" else merged
-        sides[ex_id] = both if kb.exercises[ex_id].side_specific else "none"
-    session = build_session(kb, queues, order, sides, level)
+    order, _, sides, session = compose(kb, run, now, level)
+    fallback_used = False
+    if not session.chosen:
+        # Everything else was left out: what the rules hold for that case (walking, for
+        # someone in pain) becomes the plan, so it is never empty (PTH-ACT-01).
+        fallback: dict[str, list[FactRecord]] = defaultdict(list)
+        for p in run.of(FactKind.PRESCRIBE):
+            if p.fields["step"] == Step.FALLBACK and p.fields["exercise"] not in excluded:
+                fallback[p.fields["exercise"]].append(p)
+        if fallback:
+            now = fallback
+            order, _, sides, session = compose(kb, run, now, level)
+            fallback_used = bool(session.chosen)
 
     have = set(equipment)
     cautions = _cautions(kb, run)
@@ -357,7 +319,7 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
                 feel=ex.feel, why=_why(kb, run, facts), rules=tuple(sorted({r for f in facts for r in f.by})),
                 next_step=nxt, retest=ex.retest, regression=regression, regression_id=regression_id,
                 cautions=tuple(cautions.get(ex_id, ())), instead_of=_instead_of(kb, run, facts),
-                figure=ex.figure, source=f"{ex.seed}: \"{ex.passage}\"",
+                figure=ex.figure, source=exercise_source(kb, ex),
             ))
         blocks.append(Block(id=block_id, title=block_def.title, purpose=block_def.purpose,
                             emphasis=emphasis.get(block_id), exercises=tuple(items),
@@ -365,6 +327,8 @@ def assemble(kb: KnowledgeBase, run: RunResult, *, equipment: list[str],
 
     in_pain = any(f.fields["id"] == "pain_present" for f in run.of(FactKind.FINDING))
     weeks = level.review_weeks if blocks or in_pain else None
+    # The plan says so when walking is all it holds (FALLBACK_ADVICE).
+    advice_ids += [FALLBACK_ADVICE] if fallback_used else []
     advice = tuple(kb.plan.advice[a] for a in dict.fromkeys(sorted(advice_ids)))
     planned = {e.id for b in blocks for e in b.exercises}
     return Plan(referral=False, reason=None, referral_detail=None, blocks=tuple(blocks),

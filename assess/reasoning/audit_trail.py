@@ -51,7 +51,8 @@ def _audit_fact(f: FactRecord) -> AuditFact:
 
 
 def _exercise_source(kb: KnowledgeBase, ex: Exercise) -> str:
-    return f"{kb.sources.cite(ex.seed, ex.passage)} (dose: {kb.sources.cite(ref=ex.dose.source)})"
+    origin = kb.sources.cite(ex.seed, ex.passage, ref="; ".join(ex.guidelines) or None)
+    return f"{origin} (dose: {kb.sources.cite(ref=ex.dose.source)})"
 
 
 def _rule_note(kb: KnowledgeBase, rule: RuleDef) -> RuleNote:

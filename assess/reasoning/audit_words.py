@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from assess.domain.audit import AuditFact, AuditFiring, WhyNot
 from assess.domain.results import FactKind, Step
-from assess.reasoning.assemble import merge_sides, side_words
+from assess.reasoning.assemble import side_words
+from assess.reasoning.compose import merge_sides
 
 if TYPE_CHECKING:
     from assess.domain.assessment import Assessment

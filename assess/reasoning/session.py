@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assess.definitions.knowledge import KnowledgeBase
@@ -35,7 +36,10 @@ def block_order(kb: KnowledgeBase, run: RunResult, blocks: list[str]) -> list[st
     score: Counter[str] = Counter()
     for f in run.of(FactKind.PRIORITY):
         score[f.fields["block"]] += weights[f.fields["because"]]
-    return sorted(blocks, key=lambda b: (b not in leads, -score[b], default.index(b)))
+    # Blocks that lead keep the plan's order among themselves (a faller's strength and balance
+    # before the bone work); the rest follow by their points.
+    return sorted(blocks, key=lambda b: (b not in leads, default.index(b) if b in leads else 0,
+                                         -score[b], default.index(b)))
 
 
 def _inline(label: str) -> str:
@@ -61,8 +65,14 @@ def block_reasons(kb: KnowledgeBase, run: RunResult,
                 labels.append(label)
     out: dict[str, tuple[str, ...]] = {}
     for f in run.of(FactKind.LEAD):
+        # A pathway's block says why its guideline puts it first; any other lead, that the
+        # rest of the plan builds on it.
+        why = kb.plan.priority.leads.get(f.fields.get("because") or "", kb.plan.priority.lead)
         for home in (h for h, sources in carries.items() if f.fields["block"] in sources):
-            out[home] = (kb.plan.priority.lead,)
+            if why not in out.get(home, ()):
+                # A block's own reason to lead comes before one it carries for another block.
+                own = f.fields["block"] == home
+                out[home] = (why, *out.get(home, ())) if own else (*out.get(home, ()), why)
     for block, kinds in found.items():
         ranked = sorted(kinds, key=lambda kind: -weights[kind])  # type: ignore[index]
         out[block] = out.get(block, ()) + tuple(kb.plan.priority.reasons[kind].format(  # type: ignore[index]
@@ -89,31 +99,55 @@ class Session:
 
 def build_session(kb: KnowledgeBase, queues: dict[str, list[str]], order: list[str],
                   sides: dict[str, Side], level: DoseLevel) -> Session:
-    """Block by block in `order`, each block's exercises in the seed's order, while the session
-    stays within the level's caps; what does not fit is added at the review."""
+    """The work that matters most across every block, within the level's caps: the blocks take
+    turns in `order`, one exercise each per turn, each block's in its own order; first only
+    exercises whose movement goal the session does not yet hold, then the rest. So a session
+    meets each finding and pathway before it holds a second drill for any one goal, and what
+    does not fit is added at the review, listed once with the cap that kept it out."""
     chosen: dict[str, list[str]] = {}
+    taken: set[str] = set()
+    goals: set[str] = set()
+    total = 0
+
+    def counted(ids: Iterable[str]) -> int:
+        # Work done outside the session (a walk on other days, no minutes in it) takes no
+        # place in the session's caps.
+        return sum(1 for e in ids if kb.exercises[e].minutes)
+
+    def fits(block: str, ex_id: str) -> bool:
+        if not kb.exercises[ex_id].minutes:
+            return True
+        return (counted(taken) < level.max_exercises and counted(chosen.get(block, [])) < level.max_per_block
+                and total + minutes(kb.exercises[ex_id], sides[ex_id]) <= level.max_minutes)
+
+    for new_goals_only in (True, False):
+        turned = True
+        while turned:
+            turned = False
+            for block in order:
+                pick = next((ex_id for ex_id in queues.get(block, []) if ex_id not in taken
+                             and not (new_goals_only and kb.exercises[ex_id].goal in goals)
+                             and fits(block, ex_id)), None)
+                if pick is None:
+                    continue
+                chosen.setdefault(block, []).append(pick)
+                taken.add(pick)
+                goals.add(kb.exercises[pick].goal)
+                total += minutes(kb.exercises[pick], sides[pick])
+                turned = True
+    # The session holds each block's exercises in the block's own order.
+    chosen = {b: [e for e in queues[b] if e in chosen[b]] for b in order if b in chosen}
+    words = kb.plan.wording
     deferred: list[Deferred] = []
-    total = count = 0
     for block in order:
-        for ex_id in queues.get(block, []):
-            ex = kb.exercises[ex_id]
-            need = minutes(ex, sides[ex_id])
-            in_block = len(chosen.get(block, []))
-            if count < level.max_exercises and in_block < level.max_per_block \
-                    and total + need <= level.max_minutes:
-                chosen.setdefault(block, []).append(ex_id)
-                total += need
-                count += 1
-                continue
-            words = kb.plan.wording
-            if count >= level.max_exercises:
+        for ex_id in (e for e in queues.get(block, []) if e not in taken):
+            if counted(taken) >= level.max_exercises:
                 why = words.deferred_max_exercises.format(max_exercises=level.max_exercises)
-            elif in_block >= level.max_per_block:
+            elif counted(chosen.get(block, [])) >= level.max_per_block:
                 why = words.deferred_max_per_block.format(max_per_block=level.max_per_block)
             else:
                 why = words.deferred_max_minutes.format(max_minutes=level.max_minutes)
-            deferred.append(Deferred(id=ex_id, name=ex.name, block=block,
-                                     reason=why))
+            deferred.append(Deferred(id=ex_id, name=kb.exercises[ex_id].name, block=block, reason=why))
     return Session(chosen, deferred, total)
 
 
