@@ -7,15 +7,18 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from assess.definitions.knowledge import load_knowledge
 from assess.definitions.paths import data_dir
 from assess.domain.assessment import Assessment
 from assess.files.cache import template_folder
 from assess.reasoning.adjust import decision_words
-from assess.reasoning.assemble import merge_sides, side_words
+from assess.reasoning.assemble import side_words
 from assess.reasoning.audit_words import hidden_why_not, how_accounts, norms_used, rule_line, why_not_groups
+from assess.reasoning.compose import merge_sides
 from assess.rendering.chart import chart_rows
+from assess.rendering.figures import figure_svg
 from assess.rendering.letter import letter_content
 from assess.rendering.letterhead import Letterhead
 from assess.rendering.pdf import PageSize, PdfRequest, pdf_from_html
@@ -27,7 +30,7 @@ def _environment() -> Environment:
     # autoescape=True covers .j2 files, which select_autoescape()'s defaults do not. Compiled
     # templates are cached (jinja2 checks each against its source before using it).
     folder = template_folder()
-    return Environment(
+    env = Environment(
         bytecode_cache=FileSystemBytecodeCache(folder) if folder else None,
         loader=FileSystemLoader(data_dir("report_templates")),
         autoescape=True,
@@ -35,6 +38,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Each exercise's own figure (report_templates/figures.yaml), drawn as inline SVG.
+    env.globals["figure"] = lambda exercise: Markup(figure_svg(exercise))
+    return env
 
 
 def _merged(items: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -104,6 +110,6 @@ def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = 
                                     page_size, archival), fetcher=fetcher)
 
 
-def figure_markup(key: str) -> str:
+def figure_markup(exercise: str) -> str:
     """One exercise's figure as inline SVG, as the PDF draws it (for the client's web page)."""
-    return str(_environment().get_template("figures.j2").module.figure(key))  # type: ignore[attr-defined]
+    return figure_svg(exercise)

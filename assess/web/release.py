@@ -86,7 +86,7 @@ async def plan_page(request: Request) -> Response:
         assessment_id=view.newest.id if view.newest else None,
     )
     figures = (
-        {e.figure: figure_markup(e.figure) for b in a.plan.blocks for e in b.exercises}
+        {e.id: figure_markup(e.id) for b in a.plan.blocks for e in b.exercises}
         if a is not None and kind == "plan"
         else {}
     )
