@@ -27,6 +27,10 @@ POSTERIOR = {"hip_flexion_deep", "hip_ir_end_range", "hip_adduction_midline", "j
              "hanging", "barbell", "impact"}
 ANTERIOR = {"hip_extension_end_range", "hip_er_end_range", "joint_distraction", "hanging", "barbell",
             "impact"}
+# Inside a hip replacement's window nothing is done on the floor, at end range or loaded, by
+# either approach (the surgical team's protocol comes first).
+WINDOW = {"floor", "loaded", "hip_flexion_deep", "hip_ir_end_range", "hip_extension_end_range",
+          "hip_er_end_range"}
 BONE = {"loaded_spinal_flexion", "spinal_flexion_repeated", "spinal_flexion_end_range"}
 CAUDA_EQUINA = ("rf_bladder_bowel", "rf_saddle_numbness", "rf_sexual_dysfunction", "rf_both_legs",
                 "rf_progressive_weakness", "rf_gait")
@@ -118,13 +122,13 @@ def forbidden_tags(doc: dict[str, Any]) -> dict[str, set[str]]:
             tags |= ANTERIOR
 
         if approach in ("posterior", "lateral") and within("tha_posterior_window"):
-            tags |= POSTERIOR
+            tags |= POSTERIOR | WINDOW
         if approach == "resurfacing" and within("resurfacing_window"):
-            tags |= POSTERIOR
+            tags |= POSTERIOR | WINDOW
         if approach == "resurfacing" and within("resurfacing_impact_window"):
             tags |= {"impact"}
         if approach in ("anterior", "lateral") and within("tha_anterior_window"):
-            tags |= ANTERIOR
+            tags |= ANTERIOR | WINDOW
         out["hip_replacement"] = tags
 
     # 2. Bone fragility, with or without trauma.
@@ -148,9 +152,11 @@ def forbidden_tags(doc: dict[str, Any]) -> dict[str, set[str]]:
     if a.get("pregnancy_status") == "postpartum":
         weeks = a.get("postpartum_weeks")
         if weeks is None or weeks < NORMS["postpartum_early"].limit:
-            out["postpartum"] = {"impact", "barbell", "valsalva", "hanging", "loaded_spinal_flexion"}
+            out["postpartum"] = {"impact", "barbell", "valsalva", "hanging", "loaded_spinal_flexion",
+                                 "loaded", "spinal_flexion_repeated", "trunk_load_high"}
         if [s for s in a.get("postpartum_symptoms") or [] if s != "none"]:
-            out.setdefault("postpartum", set()).update({"impact", "valsalva", "spinal_flexion_repeated"})
+            out.setdefault("postpartum", set()).update({"impact", "valsalva", "spinal_flexion_repeated",
+                                                         "trunk_load_high"})
 
     # 4. Nerve root.
     slr = _measured(doc, "slr_reproduces_leg_pain")

@@ -74,14 +74,49 @@ def test_every_exercise_is_reachable_by_some_rule() -> None:
     assert set(KB.exercises) - _reachable(KB) == set()
 
 
-@pytest.mark.parametrize("ex", KB.exercises.values(), ids=lambda e: e.id)
-def test_every_exercise_cites_a_seed_passage(ex) -> None:  # type: ignore[no-untyped-def]
+SEEDED = [e for e in KB.exercises.values() if e.seed]
+PATHWAY = [e for e in KB.exercises.values() if e.guidelines]
+
+
+@pytest.mark.parametrize("ex", SEEDED, ids=lambda e: e.id)
+def test_every_seed_exercise_cites_a_seed_passage(ex) -> None:  # type: ignore[no-untyped-def]
+    assert ex.seed and ex.passage
     assert re.fullmatch(r"00[0-4]_[0-9a-f]{16}\.txt", ex.seed)
     assert ex.passage.count(".") <= 2, "a passage is one sentence at most"
     assert ex.dose.source and ex.dose.frequency
     text = _plain((SEEDS / ex.seed).read_text(encoding="utf-8"))
     for part in ex.passage.split(" ... "):
         assert _plain(part) in text, f"{ex.id}: passage not found in {ex.seed}"
+
+
+def test_the_catalogue_holds_seed_and_pathway_exercises() -> None:
+    assert len(SEEDED) == 34 and len(PATHWAY) >= 20
+    assert {e.id for e in SEEDED} | {e.id for e in PATHWAY} == set(KB.exercises)
+
+
+@pytest.mark.parametrize("ex", PATHWAY, ids=lambda e: e.id)
+def test_every_pathway_exercise_cites_its_guidelines_and_no_seed(ex) -> None:  # type: ignore[no-untyped-def]
+    assert not ex.seed and not ex.passage
+    assert set(ex.guidelines) <= set(KB.sources.references)
+    # Its dose cites where the numbers come from: a guideline key, or says it is a design
+    # choice or unverified - never a seed, which does not hold it.
+    assert not re.search(r"\bseed\b", ex.dose.source, re.I)
+    assert any(key in ex.dose.source for key in KB.sources.references) \
+        or "design choice" in ex.dose.source or "[unverified]" in ex.dose.source, ex.dose.source
+
+
+def test_every_pathway_rule_cites_the_guidelines_of_its_exercises() -> None:
+    """A pathway rule (rules/pathways.yaml) cites at least one guideline each of its
+    pathway exercises comes from, so the rule's source really holds what it prescribes (a seed
+    exercise it borrows cites its seed)."""
+    from assess.definitions.rule_conclusions import PrescribeAct
+    missing = []
+    for rule in (r for m in KB.modules if m.module == "pathways" for r in m.rules):
+        cited = {key for key in KB.sources.references if key in (rule.source.ref or "")}
+        for act in (a for a in rule.then if isinstance(a, PrescribeAct)):
+            missing += [f"{rule.id}: {ex}" for ex in act.exercises
+                        if KB.exercises[ex].guidelines and not cited & set(KB.exercises[ex].guidelines)]
+    assert missing == []
 
 
 def test_rule_passages_quote_their_seed() -> None:
@@ -95,7 +130,7 @@ def test_rule_passages_quote_their_seed() -> None:
 
 
 def test_every_seed_is_covered() -> None:
-    cited = {r.source.seed for r in KB.rules if r.source.seed} | {e.seed for e in KB.exercises.values()}
+    cited = {r.source.seed for r in KB.rules if r.source.seed} | {e.seed for e in SEEDED}
     assert len(cited) == 5
 
 

@@ -80,10 +80,26 @@ def safety_violations(doc: dict[str, Any], a: Assessment) -> list[str]:
         out.append(f"an exercise twice: {ids}")
     # The cap follows the dose level, and the dose level follows irritability.
     level = KB.plan.dose_levels.level(a.plan.dose_level)
-    if len(ids) > level.max_exercises:
-        out.append(f"{len(ids)} exercises, cap {level.max_exercises} at dose {a.plan.dose_level}")
+    # A walk on other days is outside the session: it takes no place in the cap.
+    in_session = [e for e in ids if KB.exercises[e].minutes]
+    if len(in_session) > level.max_exercises:
+        out.append(f"{len(in_session)} exercises, cap {level.max_exercises} at dose {a.plan.dose_level}")
     if a.plan.session_minutes > level.max_minutes:
         out.append(f"{a.plan.session_minutes} minutes, cap {level.max_minutes}")
+    # Someone in pain with no red flag always has something to do, unless the clinician is to
+    # write the plan (withheld): a session is never empty.
+    if any(f.id == "pain_present" for f in a.findings) and not a.plan.withheld and not a.plan.blocks:
+        out.append("someone in pain with no red flag was given an empty plan")
+    # A pathway's sentence ("your plan starts with ...") comes only with that pathway's work:
+    # its block's exercises, or what stands in for them, in the session or waiting for it
+    # (another pathway's block may hold them: the exercise belongs to the first).
+    given = set(ids) | {d.id for d in a.plan.deferred}
+    for advice, block in PATHWAY_BLOCKS.items():
+        if KB.plan.advice[advice] in a.plan.advice:
+            work = set(next(b.priority for b in KB.plan.blocks if b.id == block))
+            work |= {sub for e in work if (sub := KB.exercises[e].substitute)}
+            if not work & given:
+                out.append(f"{advice} is said but the plan holds none of its {block} work")
     worst = max(answers.get("pain_now", 0), answers.get("pain_worst", 0))
     high = KB.norms["irritability_high_pain"].at_least or 0
     if not a.plan.referral and a.plan.exercise_ids() and worst >= high and a.plan.dose_level != "high":
@@ -97,11 +113,25 @@ _NOT_TO_DO = re.compile(r'<ul class="small left-out">.*?</ul>|<span class="inste
 
 def client_text_violations(a: Assessment) -> list[str]:
     """Names of excluded exercises anywhere in the client's pages, outside what they are told
-    not to do (the clinician appendix is left out of this rendering)."""
-    text = _NOT_TO_DO.sub("", render_html(a, with_audit=False))
+    not to do (the clinician appendix is left out of this rendering); and no page or letter
+    claiming a plan the client was not given."""
+    html = render_html(a, with_audit=False)
+    text = _NOT_TO_DO.sub("", html)
     excluded = {w.exercise for w in a.audit.why_not if w.kind == "safety"}
-    return [f"{KB.exercises[e].name!r} is in the client's text" for e in sorted(excluded)
-            if str(escape(KB.exercises[e].name)) in text]
+    out = [f"{KB.exercises[e].name!r} is in the client's text" for e in sorted(excluded)
+           if str(escape(KB.exercises[e].name)) in text]
+    claims = ("has been given an exercise plan", "Do the blocks in this order")
+    if not a.plan.blocks and any(c in html for c in claims):
+        out.append("a page or letter claims an exercise plan that was not given")
+    if a.plan.blocks and "No exercise plan has been issued" in html:
+        out.append("a letter says no plan was issued, but the client has one")
+    return out
+
+
+# Each pathway's sentence for the client, and the block of work it speaks of.
+PATHWAY_BLOCKS = {"pathway_falls": "strength_balance", "pathway_bone": "bone_strength",
+                  "pathway_hip_replacement": "early_hip_replacement", "pathway_pregnancy": "pelvic_floor",
+                  "pathway_hip_joint": "hip_joint_strength", "pathway_nerve_root": "nerve_root_ease"}
 
 
 @settings(max_examples=SAFETY_EXAMPLES)

@@ -16,7 +16,8 @@ from assess.domain.assessment import Intake
 from assess.domain.results import FactKind, FactRecord, RunResult
 from assess.inference.engine import default_engine
 from assess.inference.facts import equipment_facts, intake_facts
-from assess.reasoning.assemble import assemble, merge_sides, side_words
+from assess.reasoning.assemble import assemble, side_words
+from assess.reasoning.compose import merge_sides
 
 KB = load_knowledge()
 DAY = dt.date(2026, 11, 20)

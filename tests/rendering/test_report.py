@@ -250,17 +250,3 @@ def test_the_chart_draws_the_bands_the_words_were_read_against(intake: Any) -> N
     # From 60 hip flexion is read against its own band.
     assert [b["limit"] for b in older["Hip flexion"]["bands"]] != \
         [b["limit"] for b in prone["Hip flexion"]["bands"]]
-
-
-def test_every_exercise_has_its_own_figure_for_its_start_position() -> None:
-    from assess.definitions.knowledge import load_knowledge
-    from assess.rendering.report import _environment
-
-    kb = load_knowledge()
-    macro = _environment().get_template("figures.j2").module.figure  # type: ignore[attr-defined]
-    drawn = {fig: str(macro(fig)) for fig in {e.figure for e in kb.exercises.values()}}
-    missing = [f for f, svg in drawn.items() if "no figure" in svg]
-    assert not missing, missing
-    # Distinct figures are distinct drawings (ignoring the label that names them).
-    bodies = {re.sub(r'aria-label="[^"]*"', "", svg) for svg in drawn.values()}
-    assert len(bodies) == len(drawn)
