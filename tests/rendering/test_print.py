@@ -1,6 +1,7 @@
-"""Print quality, read back from the PDFs of every example as a reader meets them: no heading
-left at the foot of a page without its content, no page that holds only boilerplate, no list
-item or table row split across pages, no file names or hashes on the client's pages."""
+"""Print quality, read back from the PDFs of every example and golden case as a reader meets
+them: no heading left at the foot of a page without its content, no exercise card split across
+pages, no page that holds only boilerplate, no list item or table row split across pages, no
+file names or hashes on the client's pages."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from assess.domain.assessment import Assessment
 from assess.rendering.report import render_pdf
 from assess.services.pipeline import assess_file
 
-# Every example, and the reasoning cases: plans of every length and dose, with and without
-# measurements, so that page breaks fall in many different places.
-SAMPLES = [*EXAMPLES, *sorted((ROOT / "tests" / "cases" / "reasoning").glob("*.yaml"))]
+# Every example and every golden case: plans of every length and dose, each pathway, with and
+# without measurements, referrals and withheld plans, so that page breaks fall in many places.
+SAMPLES = [*EXAMPLES, *sorted(p for p in (ROOT / "tests" / "cases").rglob("*.yaml")
+                              if p.parent.name != "examples")]
 
 
 def _assessment(path: Path) -> Assessment:
@@ -89,6 +91,22 @@ def test_no_heading_is_left_at_the_foot_of_a_page(pages: list[list[Line]]) -> No
         assert below >= 4 or not continues, (
             f"page {n} leaves {lines[last].text!r} with only {below} line(s); its section "
             f"goes on at the top of page {n + 1} ({after[0].text!r})")
+
+
+EXERCISE_PT = (9.9, 10.2)  # an exercise card's name (h4, 10 pt); h3 is 10.5 and h2 12.5
+
+
+def test_no_exercise_card_is_split_across_pages(pages: list[list[Line]]) -> None:
+    """A card runs from the exercise's name to its "Too hard?" line: both on one page."""
+    open_card: tuple[int, str] | None = None
+    for n, lines in enumerate(pages, 1):
+        for line in lines:
+            if EXERCISE_PT[0] <= line.size <= EXERCISE_PT[1] and not line.text.startswith(("Start", "End")):
+                open_card = (n, line.text)
+            elif "Too hard?" in line.text and open_card is not None:
+                start, name = open_card
+                assert start == n, f"the card {name!r} starts on page {start}, ends on {n}"
+                open_card = None
 
 
 def test_no_page_holds_only_boilerplate(pages: list[list[Line]]) -> None:
