@@ -32,6 +32,23 @@ def test_every_command_is_documented_in_the_readme() -> None:
         assert "Example:" in (command.callback.__doc__ or ""), f"{name} --help has no example"
 
 
+def test_the_readme_quick_start_runs_in_order_and_again(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's first commands, as a newcomer types them: in order, and a second time."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("Then, in a\ncheckout:", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].split()[3:] for line in block.splitlines()
+                if line.startswith("uv run assess ")]
+    assert [c[0] for c in commands] == ["demo", "run", "explain"], commands
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        for args in commands:
+            args = [str(ROOT / a) if a.startswith("examples/") else a for a in args]
+            result = invoke(*args)
+            assert result.exit_code == 0, (args, result.output)
+    assert (tmp_path / "plan.pdf").exists() and (tmp_path / "assessment.json").exists()
+
+
 def test_version() -> None:
     result = invoke("--version")
     assert result.exit_code == 0 and result.stdout.startswith("assess ")
