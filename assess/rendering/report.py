@@ -108,8 +108,3 @@ def render_pdf(a: Assessment, *, with_audit: bool = True, page_size: PageSize = 
     return pdf_from_html(PdfRequest(render_html(a, with_audit=with_audit, letterhead=letterhead),
                                     a.to_json() if with_audit else None, a.generated_at,
                                     page_size, archival), fetcher=fetcher)
-
-
-def figure_markup(exercise: str) -> str:
-    """One exercise's figure as inline SVG, as the PDF draws it (for the client's web page)."""
-    return figure_svg(exercise)

@@ -72,7 +72,7 @@ def _shown(view: Any) -> tuple[Any, str]:
 
 
 async def plan_page(request: Request) -> Response:
-    from assess.rendering.report import figure_markup
+    from assess.rendering.figures import figure_svg
     from assess.store.clinic import clinic
 
     client_id, view = await _view(request)
@@ -86,7 +86,7 @@ async def plan_page(request: Request) -> Response:
         assessment_id=view.newest.id if view.newest else None,
     )
     figures = (
-        {e.id: figure_markup(e.id) for b in a.plan.blocks for e in b.exercises}
+        {e.id: figure_svg(e.id) for b in a.plan.blocks for e in b.exercises}
         if a is not None and kind == "plan"
         else {}
     )
